@@ -1,0 +1,88 @@
+/* synack — every limit and every timer in one place (after lwIP's opt.h,
+ * but as runtime fields rather than macros).
+ *
+ * Fill a synack_config with synack_config_default(), change what you need,
+ * and pass it to synack_stack_new(). Each field says its default and where
+ * that default comes from.
+ */
+#ifndef SYNACK_CONFIG_H
+#define SYNACK_CONFIG_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What the stack's frames look like on the link. */
+typedef enum synack_link_type {
+    /** Ethernet II frames; the stack answers and resolves with ARP (TAP, memlink). */
+    SYNACK_LINK_ETHERNET = 0,
+    /** Bare IPv4 datagrams, no link header, no ARP (TUN). */
+    SYNACK_LINK_IP = 1,
+} synack_link_type;
+
+/** IPv4 addresses are uint32_t in host byte order throughout the public API
+ *  (10.0.0.1 is 0x0a000001). */
+typedef uint32_t synack_ipv4;
+
+typedef struct synack_config {
+    /* ---- interface ---- */
+    synack_link_type link; /**< default SYNACK_LINK_ETHERNET */
+    uint8_t
+        mac[6]; /**< our MAC (Ethernet only); default 02:00:00:00:00:01 (locally administered) */
+    synack_ipv4 addr;   /**< our IPv4 address; default 0 (must be set) */
+    uint8_t prefix_len; /**< on-link prefix length, 0..32; default 24 */
+    synack_ipv4
+        gateway;    /**< default gateway, 0 = none (off-link traffic gets SYNACK_ERR_NOROUTE) */
+    uint16_t mtu;   /**< IP MTU in bytes, 576..9000; default 1500 (RFC 894) */
+    uint8_t ip_ttl; /**< TTL of datagrams we send; default 64 (RFC 1700 / common practice) */
+
+    /* ---- randomness and secrets ---- */
+    uint64_t seed;      /**< seed of the stack's PRNG (IP ids, ports, simulation); default 1 */
+    uint8_t secret[16]; /**< key for keyed hashes (ISN, connection table); all zero = derived from
+                           seed */
+
+    /* ---- timers ---- */
+    uint64_t timer_tick_ns; /**< timer wheel granularity; default 1 ms */
+
+    /* ---- ARP (RFC 826, RFC 1122 2.3.2) ---- */
+    uint32_t arp_cache_size; /**< entries; default 64 */
+    uint64_t arp_ttl_ns; /**< lifetime of a resolved entry; default 60 s (RFC 1122 2.3.2.1 asks for
+                            a timeout; BSD uses 20 min, Linux ~30 s reachable) */
+    uint64_t arp_retry_ns;     /**< interval between requests for one address; default 1 s (RFC
+                                  1122 2.3.2.1: at most one per second) */
+    uint32_t arp_max_requests; /**< requests before giving up; default 3 (Linux mcast_solicit) */
+    uint32_t arp_queue_len;    /**< datagrams held per unresolved address; default 3 (Linux
+                                  unres_qlen_bytes idea; RFC 1122 2.3.2.2 SHOULD hold at least one) */
+
+    /* ---- packet pool ---- */
+    uint32_t pkt_pool_size; /**< buffers for datagrams waiting on ARP; default 64 */
+
+    /* ---- ICMP (RFC 792, RFC 1122 3.2.2, RFC 1812 4.3.2.8) ---- */
+    uint32_t icmp_rate_per_sec; /**< ICMP errors per second (token bucket refill); default 100 */
+    uint32_t icmp_burst;        /**< bucket depth; default 50 (Linux icmp_msgs_burst) */
+    bool icmp_echo_reply;       /**< answer pings; default true (RFC 1122 3.2.2.6 MUST) */
+} synack_config;
+
+/** Fills @p cfg with the defaults documented above. */
+void synack_config_default(synack_config *cfg);
+
+/** Checks a configuration: returns 0, or SYNACK_ERR_INVAL and, if @p why is
+ *  not NULL, points *why at a static message naming the bad field. */
+int synack_config_check(const synack_config *cfg, const char **why);
+
+/** Parses dotted-quad "a.b.c.d" into @p out. Returns 0 or SYNACK_ERR_INVAL. */
+int synack_ipv4_parse(const char *s, synack_ipv4 *out);
+
+/** Parses "a.b.c.d/len" (the "/len" part is optional and defaults to 32). */
+int synack_ipv4_parse_cidr(const char *s, synack_ipv4 *addr, uint8_t *prefix_len);
+
+/** Writes "a.b.c.d" into @p buf (at least 16 bytes); returns buf. */
+char *synack_ipv4_format(synack_ipv4 addr, char *buf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

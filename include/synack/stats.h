@@ -1,0 +1,94 @@
+/* synack — per-stack counters.
+ *
+ * Every frame that is dropped is counted under the reason it was dropped.
+ * The list is an X-macro so that tools can print names and descriptions
+ * without a second table to keep in step.
+ */
+#ifndef SYNACK_STATS_H
+#define SYNACK_STATS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(field, description) — grouped by layer. */
+#define SYNACK_STATS_LINK(X)                                                                       \
+    X(frames_in, "frames handed to synack_stack_input")                                            \
+    X(frames_out, "frames handed to the output callback")                                          \
+    X(output_errors, "frames the output callback refused")                                         \
+    X(eth_drop_short, "Ethernet frames shorter than the header")                                   \
+    X(eth_drop_not_ours, "Ethernet frames for another MAC")                                        \
+    X(eth_drop_ethertype, "Ethernet frames of an unknown EtherType")
+
+#define SYNACK_STATS_ARP(X)                                                                        \
+    X(arp_in, "ARP packets received")                                                              \
+    X(arp_drop_malformed, "ARP packets malformed or not Ethernet/IPv4")                            \
+    X(arp_drop_not_ours, "ARP requests for another address")                                       \
+    X(arp_requests_out, "ARP requests sent")                                                       \
+    X(arp_replies_out, "ARP replies sent")                                                         \
+    X(arp_cache_evictions, "ARP entries evicted to make room")                                     \
+    X(arp_queue_drops, "datagrams dropped: resolution queue full")                                 \
+    X(arp_resolve_failed, "addresses that never answered ARP")                                     \
+    X(arp_drop_unresolved, "datagrams dropped when resolution failed")
+
+#define SYNACK_STATS_IPV4(X)                                                                       \
+    X(ip_in, "IPv4 datagrams received")                                                            \
+    X(ip_out, "IPv4 datagrams sent")                                                               \
+    X(ip_drop_short, "IPv4 datagrams shorter than their lengths say")                              \
+    X(ip_drop_version, "datagrams with a version other than 4")                                    \
+    X(ip_drop_hdrlen, "IPv4 datagrams with a bad header or total length")                          \
+    X(ip_drop_checksum, "IPv4 datagrams with a bad header checksum")                               \
+    X(ip_drop_bad_src, "IPv4 datagrams from a broadcast/multicast/invalid source")                 \
+    X(ip_drop_not_ours, "IPv4 datagrams for another address")                                      \
+    X(ip_drop_fragment, "IPv4 fragments (reassembly not supported)")                               \
+    X(ip_drop_proto, "IPv4 datagrams of an unsupported protocol")                                  \
+    X(ip_noroute, "datagrams not sent: no route")                                                  \
+    X(ip_options_skipped, "IPv4 datagrams whose options were skipped")                             \
+    X(pool_exhausted, "datagrams dropped: packet pool empty")
+
+#define SYNACK_STATS_ICMP(X)                                                                       \
+    X(icmp_in, "ICMP messages received")                                                           \
+    X(icmp_out, "ICMP messages sent")                                                              \
+    X(icmp_drop_malformed, "ICMP messages too short or malformed")                                 \
+    X(icmp_drop_checksum, "ICMP messages with a bad checksum")                                     \
+    X(icmp_echo_requests_in, "ICMP echo requests received")                                        \
+    X(icmp_echo_replies_out, "ICMP echo replies sent")                                             \
+    X(icmp_echo_replies_in, "ICMP echo replies received")                                          \
+    X(icmp_unreach_in, "ICMP destination-unreachable messages received")                           \
+    X(icmp_unreach_out, "ICMP destination-unreachable messages sent")                              \
+    X(icmp_rate_limited, "ICMP errors not sent: rate limit")                                       \
+    X(icmp_drop_other, "ICMP messages of a type we ignore")
+
+#define SYNACK_STATS_TCP(X)                                                                        \
+    X(tcp_in, "TCP segments received")                                                             \
+    X(tcp_out, "TCP segments sent")                                                                \
+    X(tcp_drop_short, "TCP segments shorter than their header")                                    \
+    X(tcp_drop_checksum, "TCP segments with a bad checksum")                                       \
+    X(tcp_drop_malformed, "TCP segments with a bad data offset or option")
+
+#define SYNACK_STATS(X)                                                                            \
+    SYNACK_STATS_LINK(X)                                                                           \
+    SYNACK_STATS_ARP(X) SYNACK_STATS_IPV4(X) SYNACK_STATS_ICMP(X) SYNACK_STATS_TCP(X)
+
+typedef struct synack_stats {
+#define SYNACK_STATS_FIELD_(name, desc) uint64_t name;
+    SYNACK_STATS(SYNACK_STATS_FIELD_)
+#undef SYNACK_STATS_FIELD_
+} synack_stats;
+
+/** Number of counters in synack_stats. */
+size_t synack_stats_count(void);
+/** Name of counter @p i ("ip_drop_checksum"), or NULL past the end. */
+const char *synack_stats_name(size_t i);
+/** One-line description of counter @p i, or NULL past the end. */
+const char *synack_stats_desc(size_t i);
+/** Value of counter @p i in @p s (0 past the end). */
+uint64_t synack_stats_value(const synack_stats *s, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
