@@ -10,8 +10,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT 4096
-#define MAX_SEEDS 256
+#define REPLAY_MAX_INPUT 4096
+#define MAX_SEEDS        256
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t next_rand(void)
@@ -24,7 +24,7 @@ static uint64_t next_rand(void)
 
 int main(int argc, char **argv)
 {
-    static uint8_t seeds[MAX_SEEDS][MAX_INPUT];
+    static uint8_t seeds[MAX_SEEDS][REPLAY_MAX_INPUT];
     static size_t seed_len[MAX_SEEDS];
     size_t nseeds = 0;
     if (argc > 1) {
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
             FILE *f = fopen(path, "rb");
             if (!f)
                 continue;
-            seed_len[nseeds] = fread(seeds[nseeds], 1, MAX_INPUT, f);
+            seed_len[nseeds] = fread(seeds[nseeds], 1, REPLAY_MAX_INPUT, f);
             fclose(f);
             LLVMFuzzerTestOneInput(seeds[nseeds], seed_len[nseeds]);
             nseeds++;
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         if (d)
             closedir(d);
     }
-    uint8_t buf[MAX_INPUT];
+    uint8_t buf[REPLAY_MAX_INPUT];
     for (int i = 0; i < 20000; i++) {
         size_t len;
         if (nseeds && (i & 1)) {
