@@ -32,7 +32,8 @@ extern "C" {
     X(arp_cache_evictions, "ARP entries evicted to make room")                                     \
     X(arp_queue_drops, "datagrams dropped: resolution queue full")                                 \
     X(arp_resolve_failed, "addresses that never answered ARP")                                     \
-    X(arp_drop_unresolved, "datagrams dropped when resolution failed")
+    X(arp_drop_unresolved, "datagrams dropped when resolution failed")                             \
+    X(arp_cache_full, "datagrams not sent: every ARP entry has datagrams waiting")
 
 #define SYNACK_STATS_IPV4(X)                                                                       \
     X(ip_in, "IPv4 datagrams received")                                                            \
@@ -60,7 +61,12 @@ extern "C" {
     X(icmp_unreach_in, "ICMP destination-unreachable messages received")                           \
     X(icmp_unreach_out, "ICMP destination-unreachable messages sent")                              \
     X(icmp_rate_limited, "ICMP errors not sent: rate limit")                                       \
-    X(icmp_drop_other, "ICMP messages of a type we ignore")
+    X(icmp_drop_other, "ICMP messages of a type we ignore")                                        \
+    X(icmp_drop_echo_bcast, "ICMP echo requests to a broadcast address, ignored")                  \
+    X(icmp_drop_echo_disabled, "ICMP echo requests ignored: echo replies disabled")                \
+    X(icmp_errors_suppressed,                                                                      \
+      "ICMP errors not sent: about an error, broadcast, fragment or bad source")                   \
+    X(icmp_send_failed, "ICMP messages not sent: too big, no route or no buffer")
 
 #define SYNACK_STATS_TCP(X)                                                                        \
     X(tcp_in, "TCP segments received")                                                             \

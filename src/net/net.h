@@ -25,7 +25,9 @@ typedef int (*sk_proto_input_fn)(void *upper, const sk_ipv4_hdr *ip, const uint8
                                  size_t len);
 
 /* @p cfg must outlive the net (the stack keeps it); @p wheel drives ARP timers.
- * @return 0, SYNACK_ERR_NOMEM. */
+ * Everything the net will ever use is allocated here, sized from @p cfg.
+ * @return 0, SYNACK_ERR_INVAL (arp_cache_size beyond SK_ARP_CACHE_MAX),
+ *         SYNACK_ERR_NOMEM (nothing is left allocated). */
 int sk_net_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net **out);
 void sk_net_del(sk_net *net);
 
