@@ -70,13 +70,23 @@ typedef struct synack_config {
 void synack_config_default(synack_config *cfg);
 
 /** Checks a configuration: returns 0, or SYNACK_ERR_INVAL and, if @p why is
- *  not NULL, points *why at a static message naming the bad field. */
+ *  not NULL, points *why at a static message naming the bad field ("mtu: ...";
+ *  NULL on success). Besides each field's range it rejects an addr that is
+ *  not a unicast host address on its prefix (RFC 1122 3.2.1.3; /31 and /32
+ *  have no network or broadcast address, RFC 3021), a gateway that is not
+ *  unicast, is addr, or (prefix_len < 32) is off the subnet, and on Ethernet
+ *  an all-zero or multicast MAC. */
 int synack_config_check(const synack_config *cfg, const char **why);
 
-/** Parses dotted-quad "a.b.c.d" into @p out. Returns 0 or SYNACK_ERR_INVAL. */
+/** Parses dotted-quad "a.b.c.d" into @p out: exactly four decimal numbers
+ *  0..255, no spaces, no leading zeros ("01.2.3.4" is rejected rather than
+ *  read as octal, as inet_aton would, or as decimal: like inet_pton).
+ *  Returns 0 or SYNACK_ERR_INVAL; @p out is untouched on error. */
 int synack_ipv4_parse(const char *s, synack_ipv4 *out);
 
-/** Parses "a.b.c.d/len" (the "/len" part is optional and defaults to 32). */
+/** Parses "a.b.c.d/len" (the "/len" part is optional and defaults to 32;
+ *  len is 0..32 without leading zeros). Returns 0 or SYNACK_ERR_INVAL;
+ *  the outputs are untouched on error. */
 int synack_ipv4_parse_cidr(const char *s, synack_ipv4 *addr, uint8_t *prefix_len);
 
 /** Writes "a.b.c.d" into @p buf (at least 16 bytes); returns buf. */

@@ -1,6 +1,7 @@
 #include "synack/config.h"
 #include "synack/error.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,58 +30,139 @@ void synack_config_default(synack_config *cfg)
     cfg->icmp_echo_reply = true; /* RFC 1122 3.2.2.6 */
 }
 
+/* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
+ * unicast host address: limited broadcast, multicast (224/4), reserved
+ * class E (240/4). */
+static bool ipv4_is_unicast(synack_ipv4 a)
+{
+    return a != 0 && (a >> 28) != 0xe && (a >> 28) != 0xf;
+}
+
+static synack_ipv4 prefix_mask(uint8_t len)
+{
+    return len == 0 ? 0 : ~(synack_ipv4)0 << (32 - len);
+}
+
+static const char *check_addresses(const synack_config *cfg)
+{
+    if (cfg->addr == 0)
+        return "addr: an IPv4 address is required";
+    if (!ipv4_is_unicast(cfg->addr))
+        return "addr: must be a unicast address (not multicast, broadcast or class E)";
+    if (cfg->prefix_len > 32)
+        return "prefix_len: must be 0..32";
+    synack_ipv4 host = cfg->addr & ~prefix_mask(cfg->prefix_len);
+    /* RFC 1122 3.2.1.3: host number all zeros or all ones is not a host;
+     * RFC 3021: /31 (and /32) have no such addresses. */
+    if (cfg->prefix_len <= 30 && (host == 0 || host == ~prefix_mask(cfg->prefix_len)))
+        return "addr: is the subnet's network or broadcast address for this prefix_len";
+    if (cfg->gateway != 0) {
+        if (!ipv4_is_unicast(cfg->gateway) || cfg->gateway == cfg->addr)
+            return "gateway: must be a unicast address other than addr (or 0 for none)";
+        /* A /32 may still reach its gateway on-link (a route the stack assumes). */
+        if (cfg->prefix_len < 32 &&
+            ((cfg->gateway ^ cfg->addr) & prefix_mask(cfg->prefix_len)) != 0)
+            return "gateway: must be on the subnet of addr/prefix_len";
+    }
+    return NULL;
+}
+
+static bool mac_is_zero(const uint8_t mac[6])
+{
+    return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
+}
+
+static const char *check_ethernet(const synack_config *cfg)
+{
+    if (cfg->mac[0] & 1)
+        return "mac: must be a unicast address";
+    if (mac_is_zero(cfg->mac))
+        return "mac: must not be all zero";
+    if (cfg->arp_cache_size == 0)
+        return "arp_cache_size: must be > 0";
+    if (cfg->arp_ttl_ns == 0)
+        return "arp_ttl_ns: must be > 0";
+    if (cfg->arp_retry_ns == 0 || cfg->arp_max_requests == 0)
+        return "arp_retry_ns/arp_max_requests: must be > 0";
+    return NULL;
+}
+
+/* The first problem found, as "field: what is wrong", or NULL. */
+static const char *config_problem(const synack_config *cfg)
+{
+    const char *msg;
+    if (!cfg)
+        return "cfg: must not be NULL";
+    if (cfg->link != SYNACK_LINK_ETHERNET && cfg->link != SYNACK_LINK_IP)
+        return "link: must be SYNACK_LINK_ETHERNET or SYNACK_LINK_IP";
+    if ((msg = check_addresses(cfg)) != NULL)
+        return msg;
+    if (cfg->mtu < 576 || cfg->mtu > 9000)
+        return "mtu: must be 576..9000 (RFC 791 minimum reassembly size is 576)";
+    if (cfg->ip_ttl == 0)
+        return "ip_ttl: must be at least 1";
+    if (cfg->timer_tick_ns == 0)
+        return "timer_tick_ns: must be > 0";
+    if (cfg->link == SYNACK_LINK_ETHERNET && (msg = check_ethernet(cfg)) != NULL)
+        return msg;
+    if (cfg->pkt_pool_size == 0)
+        return "pkt_pool_size: must be > 0";
+    return NULL;
+}
+
 int synack_config_check(const synack_config *cfg, const char **why)
 {
-    const char *msg = NULL;
-    if (cfg->link != SYNACK_LINK_ETHERNET && cfg->link != SYNACK_LINK_IP)
-        msg = "link: must be SYNACK_LINK_ETHERNET or SYNACK_LINK_IP";
-    else if (cfg->addr == 0)
-        msg = "addr: an IPv4 address is required";
-    else if (cfg->prefix_len > 32)
-        msg = "prefix_len: must be 0..32";
-    else if (cfg->mtu < 576 || cfg->mtu > 9000)
-        msg = "mtu: must be 576..9000 (RFC 791 minimum reassembly size is 576)";
-    else if (cfg->ip_ttl == 0)
-        msg = "ip_ttl: must be at least 1";
-    else if (cfg->timer_tick_ns == 0)
-        msg = "timer_tick_ns: must be > 0";
-    else if (cfg->link == SYNACK_LINK_ETHERNET && (cfg->mac[0] & 1))
-        msg = "mac: must be a unicast address";
-    else if (cfg->link == SYNACK_LINK_ETHERNET && cfg->arp_cache_size == 0)
-        msg = "arp_cache_size: must be > 0";
-    else if (cfg->pkt_pool_size == 0)
-        msg = "pkt_pool_size: must be > 0";
-    else if (cfg->arp_retry_ns == 0 || cfg->arp_max_requests == 0)
-        msg = "arp_retry_ns/arp_max_requests: must be > 0";
+    const char *msg = config_problem(cfg);
     if (why)
         *why = msg;
     return msg ? SYNACK_ERR_INVAL : 0;
 }
 
-int synack_ipv4_parse(const char *s, synack_ipv4 *out)
+/* One decimal number of at most @p max_digits digits and value <= @p max,
+ * without a leading zero (so "010" is rejected rather than guessed to be
+ * octal, as inet_aton would, or decimal). Advances *s past it. */
+static int parse_decimal(const char **s, unsigned max_digits, unsigned max, unsigned *out)
 {
-    if (!s || !out)
+    const char *p = *s;
+    if (*p < '0' || *p > '9')
         return SYNACK_ERR_INVAL;
+    if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+        return SYNACK_ERR_INVAL;
+    unsigned v = 0, digits = 0;
+    while (*p >= '0' && *p <= '9') {
+        v = v * 10 + (unsigned)(*p - '0');
+        if (++digits > max_digits || v > max)
+            return SYNACK_ERR_INVAL;
+        p++;
+    }
+    *s = p;
+    *out = v;
+    return 0;
+}
+
+/* Parses a dotted quad at *s, stopping at the first character after it. */
+static int parse_quad(const char **s, synack_ipv4 *out)
+{
     uint32_t addr = 0;
     for (int part = 0; part < 4; part++) {
-        if (*s < '0' || *s > '9')
+        if (part > 0) {
+            if (**s != '.')
+                return SYNACK_ERR_INVAL;
+            (*s)++;
+        }
+        unsigned v;
+        if (parse_decimal(s, 3, 255, &v) < 0)
             return SYNACK_ERR_INVAL;
-        unsigned v = 0;
-        int digits = 0;
-        while (*s >= '0' && *s <= '9') {
-            v = v * 10 + (unsigned)(*s - '0');
-            if (++digits > 3 || v > 255)
-                return SYNACK_ERR_INVAL;
-            s++;
-        }
         addr = (addr << 8) | v;
-        if (part < 3) {
-            if (*s != '.')
-                return SYNACK_ERR_INVAL;
-            s++;
-        }
     }
-    if (*s != '\0')
+    *out = addr;
+    return 0;
+}
+
+int synack_ipv4_parse(const char *s, synack_ipv4 *out)
+{
+    synack_ipv4 addr;
+    if (!s || !out || parse_quad(&s, &addr) < 0 || *s != '\0')
         return SYNACK_ERR_INVAL;
     *out = addr;
     return 0;
@@ -88,32 +170,18 @@ int synack_ipv4_parse(const char *s, synack_ipv4 *out)
 
 int synack_ipv4_parse_cidr(const char *s, synack_ipv4 *addr, uint8_t *prefix_len)
 {
-    if (!s || !addr || !prefix_len)
-        return SYNACK_ERR_INVAL;
-    char buf[32];
-    const char *slash = strchr(s, '/');
-    size_t n = slash ? (size_t)(slash - s) : strlen(s);
-    if (n >= sizeof(buf))
-        return SYNACK_ERR_INVAL;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    int rv = synack_ipv4_parse(buf, addr);
-    if (rv < 0)
-        return rv;
+    synack_ipv4 a;
     unsigned len = 32;
-    if (slash) {
-        const char *p = slash + 1;
-        if (*p == '\0')
-            return SYNACK_ERR_INVAL;
-        len = 0;
-        for (int digits = 0; *p; p++) {
-            if (*p < '0' || *p > '9' || ++digits > 2)
-                return SYNACK_ERR_INVAL;
-            len = len * 10 + (unsigned)(*p - '0');
-        }
-        if (len > 32)
+    if (!s || !addr || !prefix_len || parse_quad(&s, &a) < 0)
+        return SYNACK_ERR_INVAL;
+    if (*s == '/') {
+        s++;
+        if (parse_decimal(&s, 2, 32, &len) < 0)
             return SYNACK_ERR_INVAL;
     }
+    if (*s != '\0')
+        return SYNACK_ERR_INVAL;
+    *addr = a;
     *prefix_len = (uint8_t)len;
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "pool.h"
 
+#include <assert.h>
 #include <string.h>
 
 int sk_pool_init(sk_pool *pool, sk_ctx *ctx, uint32_t count, size_t size)
@@ -7,8 +8,13 @@ int sk_pool_init(sk_pool *pool, sk_ctx *ctx, uint32_t count, size_t size)
     memset(pool, 0, sizeof(*pool));
     if (count == 0 || size == 0)
         return SYNACK_ERR_INVAL;
+    /* Round up so every buffer is 16-byte aligned (malloc's alignment for
+     * max_align_t on common ABIs) and can hold the free-list link; refuse
+     * sizes whose rounding or product would wrap. */
+    if (size > SIZE_MAX - 15)
+        return SYNACK_ERR_INVAL;
     size_t stride = (size + 15) & ~(size_t)15;
-    if (stride / 16 > SIZE_MAX / 16 / count)
+    if (stride > SIZE_MAX / count)
         return SYNACK_ERR_INVAL;
     pool->base = sk_malloc(ctx, stride * count);
     if (!pool->base)
@@ -39,6 +45,11 @@ void *sk_pool_get(sk_pool *pool)
 
 void sk_pool_put(sk_pool *pool, void *buf)
 {
+    /* Only buffers of this pool, each once: anything else corrupts the list. */
+    assert((uintptr_t)buf >= (uintptr_t)pool->base &&
+           (uintptr_t)buf < (uintptr_t)pool->base + pool->stride * pool->count &&
+           ((uintptr_t)buf - (uintptr_t)pool->base) % pool->stride == 0);
+    assert(pool->avail < pool->count);
     memcpy(buf, &pool->free, sizeof(void *));
     pool->free = buf;
     pool->avail++;
