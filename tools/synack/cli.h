@@ -30,6 +30,10 @@ int cli_parse_size(const char *s, uint64_t *out);  /* 10, 64K, 5M, 1G */
 int cli_parse_prob(const char *s, double *out);    /* 0..1 or 0%..100% */
 int cli_parse_ms(const char *s, uint64_t *out_ns); /* milliseconds, may be fractional */
 
+/* Subcommands (cmd_<name>.c): the entry point and the usage text. */
+int cmd_ping(int argc, char **argv);
+extern const char cmd_ping_usage[];
+
 /* Whether stdout is a terminal (colour, progress bars). */
 bool cli_stdout_is_tty(void);
 

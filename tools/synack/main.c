@@ -12,6 +12,7 @@ static int cmd_version(int argc, char **argv);
 static const cli_cmd commands[] = {
     {"help", "show this help, or a command's usage", "usage: synack help [COMMAND]\n", cmd_help},
     {"version", "print the version", "usage: synack version\n", cmd_version},
+    {"ping", "ping between two simulated stacks (virtual time)", cmd_ping_usage, cmd_ping},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
