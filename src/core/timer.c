@@ -334,10 +334,14 @@ static sk_timer *sort_chain(sk_timer *a, size_t n)
 /* Sorts the list under @p head by expiry, keeping equal expiries in list order. */
 static void sort_list(sk_timer *head)
 {
+    /* Timers armed with one timeout in time order arrive sorted: check first. */
     size_t n = 0;
-    for (sk_timer *t = head->next; t != head; t = t->next)
-        n++;
-    if (n < 2)
+    bool sorted = true;
+    for (sk_timer *t = head->next; t != head; t = t->next) {
+        if (n++ > 0 && t->expiry < t->prev->expiry)
+            sorted = false;
+    }
+    if (sorted)
         return;
     head->prev->next = NULL;
     sk_timer *t = sort_chain(head->next, n);
