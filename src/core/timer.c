@@ -5,8 +5,9 @@
  * - a timer in level l > 0 has slot s = (et >> l*BITS) % SLOTS and "cascade tick"
  *   T = et rounded down to a multiple of SLOTS^l, T >= tj; T is the first tick
  *   >= tj that is a multiple of SLOTS^l and whose level-l slot index is s;
- * - a timer on the overflow list has et >= (its overflow rescan tick) + SLOTS^LEVELS,
- *   and overflow_min <= every et on the list;
+ * - a timer on the overflow list was SLOTS^LEVELS ticks or more away when placed;
+ *   overflow_min <= every et on the list, so the rescan (overflow_tick) comes no
+ *   later than the start of the reach-sized block holding et, where it fits;
  * - a timer on the due list was armed in the past and fires on the next expire.
  * Processing tick T (a "step"): rescan the overflow list if T is its rescan
  * tick, cascade every level whose slot boundary T is, then fire level 0's slot.
