@@ -64,6 +64,27 @@ typedef struct synack_config {
     uint32_t icmp_rate_per_sec; /**< ICMP errors per second (token bucket refill); default 100 */
     uint32_t icmp_burst;        /**< bucket depth; default 50 (Linux icmp_msgs_burst) */
     bool icmp_echo_reply;       /**< answer pings; default true (RFC 1122 3.2.2.6 MUST) */
+
+    /* ---- TCP (RFC 9293) ---- */
+    uint32_t tcp_max_conns;     /**< connections in any state but TIME-WAIT; default 1024 */
+    uint32_t tcp_max_time_wait; /**< compact TIME-WAIT entries; default 4096 */
+    uint32_t tcp_max_listeners; /**< default 64 */
+    uint16_t tcp_mss;           /**< MSS we announce; default 0 = mtu - 40 (RFC 9293 3.7.1) */
+    uint32_t tcp_sndbuf;        /**< send buffer bytes per connection; default 65536 */
+    uint32_t tcp_rcvbuf; /**< receive buffer bytes per connection; default 65535 (no window scaling
+                            yet) */
+    uint64_t tcp_msl_ns; /**< maximum segment lifetime; TIME-WAIT lasts 2*MSL; default 30 s (RFC
+                            9293 3.4.2 says 2 min; 30 s is common practice) */
+    uint64_t tcp_rto_initial_ns;  /**< default 1 s (RFC 6298 2.1) */
+    uint64_t tcp_rto_min_ns;      /**< default 1 s (RFC 6298 2.4; Linux uses 200 ms) */
+    uint64_t tcp_rto_max_ns;      /**< default 60 s (RFC 6298 2.5) */
+    uint64_t tcp_syn_timeout_ns;  /**< give up an active or passive open after; default 75 s (RFC
+                                     1122 4.2.3.5 R2 for SYN is >= 3 min; BSD uses 75 s) */
+    uint64_t tcp_user_timeout_ns; /**< give up when data stays unacknowledged this long; default 300
+                                     s (RFC 9293 3.8.3: 5 minutes) */
+    uint16_t tcp_ephemeral_lo;    /**< first ephemeral port; default 49152 (RFC 6335 6) */
+    uint16_t tcp_ephemeral_hi;    /**< last ephemeral port; default 65535 */
+    uint32_t tcp_challenge_ack_limit; /**< challenge ACKs per second (RFC 5961 7); default 1000 */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

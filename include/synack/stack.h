@@ -22,12 +22,11 @@
 #include "mem.h"
 #include "stats.h"
 #include "trace.h"
+#include "tcp.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct synack_stack synack_stack;
 
 /** Called for every frame the stack sends. @p frame is valid only during the
  *  call: copy it or send it before returning. Return 0, or a negative
@@ -49,6 +48,7 @@ typedef struct synack_callbacks {
     synack_output_fn output;         /**< required */
     synack_echo_reply_fn echo_reply; /**< optional */
     synack_unreach_fn unreachable;   /**< optional */
+    synack_tcp_event_fn tcp_event;   /**< optional: TCP readiness (see tcp.h) */
 } synack_callbacks;
 
 /** Creates a stack.

@@ -73,7 +73,30 @@ extern "C" {
     X(tcp_out, "TCP segments sent")                                                                \
     X(tcp_drop_short, "TCP segments shorter than their header")                                    \
     X(tcp_drop_checksum, "TCP segments with a bad checksum")                                       \
-    X(tcp_drop_malformed, "TCP segments with a bad data offset or option")
+    X(tcp_drop_malformed, "TCP segments with a bad data offset or option")                         \
+    X(tcp_drop_no_conn, "TCP segments for no connection or listener (answered by RST)")            \
+    X(tcp_drop_unacceptable, "TCP segments outside the receive window (RFC 9293 3.10.7.4)")        \
+    X(tcp_drop_bad_ack, "TCP segments with an unacceptable ACK")                                   \
+    X(tcp_drop_listen, "TCP segments to a listener that were not a SYN")                           \
+    X(tcp_drop_backlog, "SYNs dropped: listener backlog full")                                     \
+    X(tcp_drop_conn_limit, "SYNs dropped: connection limit reached")                               \
+    X(tcp_drop_ooo, "TCP segments out of order (not yet reassembled)")                             \
+    X(tcp_drop_nomem, "TCP segments dropped: no memory for a buffer")                              \
+    X(tcp_rst_out, "RST segments sent")                                                            \
+    X(tcp_rst_in, "RST segments that reset a connection")                                          \
+    X(tcp_rst_ignored, "RST segments ignored (out of window, RFC 1337 TIME-WAIT)")                 \
+    X(tcp_challenge_acks, "challenge ACKs sent (RFC 5961)")                                        \
+    X(tcp_challenge_ack_limited, "challenge ACKs suppressed by the rate limit (RFC 5961 7)")       \
+    X(tcp_retransmits, "segments retransmitted")                                                   \
+    X(tcp_timeouts, "retransmission timeouts")                                                     \
+    X(tcp_conn_opened_active, "connections opened by connect")                                     \
+    X(tcp_conn_opened_passive, "connections accepted from a listener")                             \
+    X(tcp_conn_established, "connections that reached ESTABLISHED")                                \
+    X(tcp_conn_reset, "connections reset by the peer")                                             \
+    X(tcp_conn_refused, "connections refused by the peer")                                         \
+    X(tcp_conn_timed_out, "connections that timed out")                                            \
+    X(tcp_time_wait_reused, "TIME-WAIT entries reused by a new SYN (RFC 6191)")                    \
+    X(tcp_time_wait_dropped, "connections closed without TIME-WAIT: table full")
 
 #define SYNACK_STATS(X)                                                                            \
     SYNACK_STATS_LINK(X)                                                                           \

@@ -8,6 +8,7 @@
 #include "stats.h"
 #include "trace.h"
 #include "stack.h"
+#include "tcp.h"
 #include "memlink.h"
 #include "pcap.h"
 

@@ -28,6 +28,21 @@ void synack_config_default(synack_config *cfg)
     cfg->icmp_rate_per_sec = 100; /* RFC 1812 4.3.2.8 / RFC 1122 3.2.2: rate-limit errors */
     cfg->icmp_burst = 50;
     cfg->icmp_echo_reply = true; /* RFC 1122 3.2.2.6 */
+    cfg->tcp_max_conns = 1024;
+    cfg->tcp_max_time_wait = 4096;
+    cfg->tcp_max_listeners = 64;
+    cfg->tcp_mss = 0;
+    cfg->tcp_sndbuf = 65536;
+    cfg->tcp_rcvbuf = 65535;
+    cfg->tcp_msl_ns = 30 * SK_S;
+    cfg->tcp_rto_initial_ns = 1 * SK_S; /* RFC 6298 2.1 */
+    cfg->tcp_rto_min_ns = 1 * SK_S;     /* RFC 6298 2.4 */
+    cfg->tcp_rto_max_ns = 60 * SK_S;    /* RFC 6298 2.5 */
+    cfg->tcp_syn_timeout_ns = 75 * SK_S;
+    cfg->tcp_user_timeout_ns = 300 * SK_S; /* RFC 9293 3.8.3 */
+    cfg->tcp_ephemeral_lo = 49152;         /* RFC 6335 6 */
+    cfg->tcp_ephemeral_hi = 65535;
+    cfg->tcp_challenge_ack_limit = 1000; /* RFC 5961 7 */
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
@@ -87,6 +102,24 @@ static const char *check_ethernet(const synack_config *cfg)
     return NULL;
 }
 
+static const char *check_tcp(const synack_config *cfg)
+{
+    if (cfg->tcp_max_conns == 0 || cfg->tcp_max_listeners == 0)
+        return "tcp_max_conns/tcp_max_listeners: must be > 0";
+    if (cfg->tcp_mss != 0 && (cfg->tcp_mss < 88 || cfg->tcp_mss > cfg->mtu - 40))
+        return "tcp_mss: must be 0 (from the MTU) or 88..mtu-40";
+    if (cfg->tcp_sndbuf < 1024 || cfg->tcp_rcvbuf < 1024 || cfg->tcp_rcvbuf > 65535)
+        return "tcp_sndbuf/tcp_rcvbuf: must be >= 1024 (and tcp_rcvbuf <= 65535 without "
+               "window scaling)";
+    if (cfg->tcp_rto_min_ns == 0 || cfg->tcp_rto_min_ns > cfg->tcp_rto_max_ns ||
+        cfg->tcp_rto_initial_ns < cfg->tcp_rto_min_ns ||
+        cfg->tcp_rto_initial_ns > cfg->tcp_rto_max_ns)
+        return "tcp_rto_*: need 0 < rto_min <= rto_initial <= rto_max";
+    if (cfg->tcp_ephemeral_lo == 0 || cfg->tcp_ephemeral_lo > cfg->tcp_ephemeral_hi)
+        return "tcp_ephemeral_lo/hi: need 0 < lo <= hi";
+    return NULL;
+}
+
 /* The first problem found, as "field: what is wrong", or NULL. */
 static const char *config_problem(const synack_config *cfg)
 {
@@ -107,7 +140,7 @@ static const char *config_problem(const synack_config *cfg)
         return msg;
     if (cfg->pkt_pool_size == 0)
         return "pkt_pool_size: must be > 0";
-    return NULL;
+    return check_tcp(cfg);
 }
 
 int synack_config_check(const synack_config *cfg, const char **why)

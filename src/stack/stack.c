@@ -7,6 +7,7 @@
 #include "core/ctx.h"
 #include "core/timer.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 
 #ifndef SYNACK_VERSION_STRING
 #define SYNACK_VERSION_STRING "0.0.0"
@@ -17,6 +18,7 @@ struct synack_stack {
     synack_config cfg;
     sk_wheel wheel;
     sk_net *net;
+    sk_tcp *tcp;
 };
 
 const char *synack_version(void)
@@ -57,6 +59,13 @@ int synack_stack_new(const synack_config *cfg, const synack_callbacks *cb, const
         mem->free(s, mem->user_data);
         return rv;
     }
+    rv = sk_tcp_new(&s->ctx, &s->cfg, &s->wheel, s->net, &s->tcp);
+    if (rv < 0) {
+        sk_net_del(s->net);
+        mem->free(s, mem->user_data);
+        return rv;
+    }
+    sk_net_set_tcp_input(s->net, sk_tcp_input, s->tcp);
     *out = s;
     return 0;
 }
@@ -65,6 +74,7 @@ void synack_stack_del(synack_stack *s)
 {
     if (!s)
         return;
+    sk_tcp_del(s->tcp);
     sk_net_del(s->net);
     synack_mem mem = s->ctx.mem;
     mem.free(s, mem.user_data);
@@ -90,6 +100,7 @@ int synack_stack_input(synack_stack *s, const uint8_t *frame, size_t len, uint64
     int rv = sk_net_input(s->net, frame, len);
     s->ctx.in_frame = NULL;
     s->ctx.in_len = 0;
+    sk_tcp_flush_events(s->tcp);
     return rv;
 }
 
@@ -102,6 +113,7 @@ int synack_stack_handle_timeout(synack_stack *s, uint64_t now)
 {
     advance_clock(s, now);
     sk_wheel_expire(&s->wheel, s->ctx.now);
+    sk_tcp_flush_events(s->tcp);
     return 0;
 }
 
@@ -152,4 +164,31 @@ int synack_icmp_echo_send(synack_stack *s, synack_ipv4 dst, uint16_t id, uint16_
 uint64_t synack_stack_random(synack_stack *s)
 {
     return sk_prng_next(&s->ctx.prng);
+}
+
+int synack_tcp_listen(synack_stack *s, synack_ipv4 addr, uint16_t port, int backlog, uint64_t now,
+                      synack_tcp **out)
+{
+    if (!s)
+        return SYNACK_ERR_INVAL;
+    advance_clock(s, now);
+    int rv = sk_tcp_listen(s->tcp, addr, port, backlog, out);
+    sk_tcp_flush_events(s->tcp);
+    return rv;
+}
+
+int synack_tcp_connect(synack_stack *s, synack_ipv4 dst, uint16_t port, uint16_t src_port,
+                       uint64_t now, synack_tcp **out)
+{
+    if (!s)
+        return SYNACK_ERR_INVAL;
+    advance_clock(s, now);
+    int rv = sk_tcp_connect(s->tcp, dst, port, src_port, out);
+    sk_tcp_flush_events(s->tcp);
+    return rv;
+}
+
+uint32_t synack_stack_tcp_count(const synack_stack *s)
+{
+    return sk_tcp_count(s->tcp);
 }

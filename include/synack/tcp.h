@@ -1,0 +1,117 @@
+/* synack — TCP connections: a socket-like API over RFC 9293.
+ *
+ * A connection or listener is a synack_tcp handle owned by its stack.
+ *
+ * Readiness events (fit for epoll/libuv-style loops): each handle has a
+ * level — synack_tcp_events() says at any time what it is ready for — and
+ * the stack's `tcp_event` callback (synack_callbacks) is told, edge-style,
+ * whenever new readiness appears. Events are collected while the stack
+ * works and delivered when the entry point that caused them is about to
+ * return, so the callback may call any synack_tcp_* function (including
+ * close) and is never re-entered.
+ *
+ * Lifetime: a handle stays valid until the user calls synack_tcp_close()
+ * or synack_tcp_abort() on it. After that the stack finishes the connection
+ * on its own (FIN exchange, TIME-WAIT) and frees it; the handle must not be
+ * used again. A connection that fails (refused, reset, timed out) stays
+ * valid, in CLOSED with synack_tcp_error() set, until the user closes it.
+ */
+#ifndef SYNACK_TCP_H
+#define SYNACK_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct synack_stack synack_stack;
+typedef struct synack_tcp synack_tcp;
+
+/* Readiness bits (synack_tcp_events, and the tcp_event callback). */
+#define SYNACK_TCP_EV_CONNECTED  0x01u /**< handshake completed (active or accepted) */
+#define SYNACK_TCP_EV_READABLE   0x02u /**< data to read, or the peer's FIN (recv returns 0) */
+#define SYNACK_TCP_EV_WRITABLE   0x04u /**< send buffer has room */
+#define SYNACK_TCP_EV_ACCEPTABLE 0x08u /**< listener: a connection waits in the accept queue */
+#define SYNACK_TCP_EV_ERROR      0x10u /**< synack_tcp_error() is set (refused, reset, timed out) */
+#define SYNACK_TCP_EV_CLOSED     0x20u /**< reached CLOSED (after TIME-WAIT, LAST-ACK, or an error) */
+
+/** Called with the newly raised bits of @p events for @p conn. */
+typedef void (*synack_tcp_event_fn)(void *user_data, synack_tcp *conn, uint32_t events);
+
+/** Opens a listener on @p addr (0 = any of ours) and @p port (RFC 9293
+ *  3.10.1, passive OPEN). @p backlog bounds connections completed and not
+ *  yet accepted plus those in SYN-RCVD (>= 1).
+ *  @return 0, SYNACK_ERR_INVAL, SYNACK_ERR_ADDRINUSE, SYNACK_ERR_LIMIT,
+ *          SYNACK_ERR_NOMEM. */
+int synack_tcp_listen(synack_stack *stack, synack_ipv4 addr, uint16_t port, int backlog,
+                      uint64_t now, synack_tcp **out);
+
+/** Takes the oldest established connection from a listener's queue.
+ *  @return 0, SYNACK_ERR_AGAIN (queue empty), SYNACK_ERR_INVAL (not a listener). */
+int synack_tcp_accept(synack_tcp *listener, synack_tcp **out, uint64_t now);
+
+/** Active OPEN (RFC 9293 3.10.1): sends a SYN to @p dst:@p port from an
+ *  ephemeral port. Completion is reported by SYNACK_TCP_EV_CONNECTED or
+ *  SYNACK_TCP_EV_ERROR (SYNACK_ERR_REFUSED, _TIMEDOUT, _HOSTUNREACH).
+ *  @param src_port 0 for an ephemeral port.
+ *  @return 0, SYNACK_ERR_INVAL, SYNACK_ERR_NOROUTE, SYNACK_ERR_ADDRINUSE,
+ *          SYNACK_ERR_LIMIT, SYNACK_ERR_NOMEM. */
+int synack_tcp_connect(synack_stack *stack, synack_ipv4 dst, uint16_t port, uint16_t src_port,
+                       uint64_t now, synack_tcp **out);
+
+/** Queues up to @p len bytes for sending (RFC 9293 3.10.2).
+ *  @return bytes queued (> 0), SYNACK_ERR_AGAIN (buffer full, or not yet
+ *  connected), SYNACK_ERR_CLOSED (send side shut down), SYNACK_ERR_NOTCONN,
+ *  or the connection's error (SYNACK_ERR_RESET, ...). */
+ssize_t synack_tcp_send(synack_tcp *conn, const void *data, size_t len, uint64_t now);
+
+/** Reads up to @p len bytes in order (RFC 9293 3.10.3).
+ *  @return bytes read (> 0), 0 at end of stream (the peer's FIN was read),
+ *  SYNACK_ERR_AGAIN (nothing yet), or the connection's error. */
+ssize_t synack_tcp_recv(synack_tcp *conn, void *buf, size_t len, uint64_t now);
+
+/** Shuts down the send side: a FIN follows the queued data (RFC 9293
+ *  3.10.4 CLOSE while still able to receive: the half-close).
+ *  @return 0, SYNACK_ERR_NOTCONN (never connected), SYNACK_ERR_CLOSED (already). */
+int synack_tcp_shutdown(synack_tcp *conn, uint64_t now);
+
+/** Graceful close and release of the handle (RFC 9293 3.10.4). If data
+ *  received is still unread, the connection is reset instead (RFC 9293
+ *  3.6 / RFC 2525 2.17). Closing a listener resets its unaccepted
+ *  connections. @return 0 (the handle is gone either way). */
+int synack_tcp_close(synack_tcp *conn, uint64_t now);
+
+/** Abortive close (RFC 9293 3.10.5 ABORT): sends RST where the state calls
+ *  for it and releases the handle at once. @return 0. */
+int synack_tcp_abort(synack_tcp *conn, uint64_t now);
+
+/** Current state (RFC 9293 3.3.2). */
+synack_tcp_state synack_tcp_get_state(const synack_tcp *conn);
+/** The connection's error: 0, SYNACK_ERR_REFUSED, _RESET, _TIMEDOUT, _HOSTUNREACH. */
+int synack_tcp_error(const synack_tcp *conn);
+/** Current readiness (level), SYNACK_TCP_EV_* bits. */
+uint32_t synack_tcp_events(const synack_tcp *conn);
+/** Local and remote address and port (remote is 0 for a listener). */
+void synack_tcp_local(const synack_tcp *conn, synack_ipv4 *addr, uint16_t *port);
+void synack_tcp_remote(const synack_tcp *conn, synack_ipv4 *addr, uint16_t *port);
+/** The id used in trace events for this connection. */
+uint32_t synack_tcp_id(const synack_tcp *conn);
+/** The effective send MSS (RFC 9293 3.7.1, RFC 6691), 0 before the handshake. */
+uint16_t synack_tcp_mss(const synack_tcp *conn);
+/** A pointer of the user's, kept with the handle. */
+void synack_tcp_set_user(synack_tcp *conn, void *user);
+void *synack_tcp_get_user(const synack_tcp *conn);
+
+/** Connections currently held by the stack (all states but listeners). */
+uint32_t synack_stack_tcp_count(const synack_stack *stack);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+#include "buf.h"
+
+#include <string.h>
+
+void sk_buf_init(sk_buf *b, uint32_t cap)
+{
+    b->data = NULL;
+    b->cap = cap;
+    b->head = 0;
+    b->len = 0;
+}
+
+int sk_buf_reserve(sk_buf *b, sk_ctx *ctx)
+{
+    if (b->data)
+        return 0;
+    b->data = sk_malloc(ctx, b->cap);
+    return b->data ? 0 : SYNACK_ERR_NOMEM;
+}
+
+void sk_buf_release(sk_buf *b, sk_ctx *ctx)
+{
+    sk_free(ctx, b->data);
+    b->data = NULL;
+    b->head = 0;
+    b->len = 0;
+}
+
+uint32_t sk_buf_write(sk_buf *b, const uint8_t *src, uint32_t len)
+{
+    uint32_t n = len < sk_buf_space(b) ? len : sk_buf_space(b);
+    uint32_t tail = (b->head + b->len) % b->cap;
+    uint32_t first = b->cap - tail < n ? b->cap - tail : n;
+    memcpy(b->data + tail, src, first);
+    memcpy(b->data, src + first, n - first);
+    b->len += n;
+    return n;
+}
+
+void sk_buf_peek(const sk_buf *b, uint32_t off, uint8_t *dst, uint32_t len)
+{
+    uint32_t start = (b->head + off) % b->cap;
+    uint32_t first = b->cap - start < len ? b->cap - start : len;
+    memcpy(dst, b->data + start, first);
+    memcpy(dst + first, b->data, len - first);
+}
+
+void sk_buf_consume(sk_buf *b, uint32_t len)
+{
+    b->head = (b->head + len) % b->cap;
+    b->len -= len;
+    if (b->len == 0)
+        b->head = 0;
+}
+
+uint32_t sk_buf_read(sk_buf *b, uint8_t *dst, uint32_t len)
+{
+    uint32_t n = len < b->len ? len : b->len;
+    if (n) {
+        sk_buf_peek(b, 0, dst, n);
+        sk_buf_consume(b, n);
+    }
+    return n;
+}

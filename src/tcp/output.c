@@ -1,0 +1,207 @@
+/* Building and sending segments. Every segment is built in the stack's
+ * one transmit buffer, behind SK_NET_HEADROOM, and handed to the IP
+ * layer; payload is copied once, from the send ring into the frame. */
+#include <string.h>
+
+#include "tcp/tcp.h"
+#include "wire/checksum.h"
+#include "wire/seq.h"
+
+/* The window we advertise: free receive space, never moving the right
+ * edge left (RFC 9293 3.8.6: the window SHOULD NOT shrink). */
+uint16_t sk_tcb_rcv_window(sk_tcb *tcb)
+{
+    uint32_t space = sk_buf_space(&tcb->rcv);
+    if (space > 65535)
+        space = 65535;
+    uint32_t edge = tcb->rcv_nxt + space;
+    if (sk_seq_lt(edge, tcb->rcv_adv))
+        space = tcb->rcv_adv - tcb->rcv_nxt;
+    else
+        tcb->rcv_adv = edge;
+    return (uint16_t)(space > 65535 ? 65535 : space);
+}
+
+static int send_segment(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 raddr,
+                        uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+                        const sk_tcp_opts *opts, const sk_buf *data, uint32_t data_off,
+                        uint32_t len)
+{
+    uint8_t *seg = tcp->txbuf + SK_NET_HEADROOM;
+    size_t room = (size_t)tcp->cfg->mtu - SK_IPV4_HLEN;
+    uint8_t optbuf[40];
+    size_t optlen = 0;
+    if (opts) {
+        optlen = sk_tcp_emit_options(optbuf, sizeof(optbuf), opts, (flags & SK_TCP_SYN) != 0);
+    }
+    sk_tcp_hdr h = {0};
+    h.sport = lport;
+    h.dport = rport;
+    h.seq = seq;
+    h.ack = (flags & SK_TCP_ACK) ? ack : 0;
+    h.flags = flags;
+    h.win = win;
+    size_t hlen = sk_tcp_emit(seg, room, &h, optbuf, optlen);
+    if (hlen == 0 || hlen + len > room)
+        return SYNACK_ERR_INVAL;
+    if (len)
+        sk_buf_peek(data, data_off, seg + hlen, len);
+    sk_tcp_set_checksum(laddr, raddr, seg, hlen + len);
+    (void)laddr; /* the IP layer sends from our address: laddr is always it */
+    tcp->ctx->stats.tcp_out++;
+    if (flags & SK_TCP_RST)
+        tcp->ctx->stats.tcp_rst_out++;
+    return sk_net_send_ipv4(tcp->net, raddr, SK_IPPROTO_TCP, tcp->txbuf, hlen + len);
+}
+
+int sk_tcp_send_raw(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 raddr,
+                    uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+{
+    return send_segment(tcp, laddr, lport, raddr, rport, seq, ack, flags, win, NULL, NULL, 0, 0);
+}
+
+static int tcb_send(sk_tcb *tcb, uint32_t seq, uint8_t flags, const sk_tcp_opts *opts,
+                    uint32_t data_off, uint32_t len)
+{
+    uint16_t win = (flags & SK_TCP_RST) ? 0 : sk_tcb_rcv_window(tcb);
+    if (flags & SK_TCP_ACK)
+        tcb->flags &= (uint16_t)~SK_TCB_ACK_NOW;
+    return send_segment(tcb->tcp, tcb->c.laddr, tcb->c.lport, tcb->c.raddr, tcb->c.rport, seq,
+                        tcb->rcv_nxt, flags, win, opts, &tcb->snd, data_off, len);
+}
+
+/* SYN (SYN-SENT) or SYN+ACK (SYN-RCVD) carrying our MSS (RFC 9293 3.7.1:
+ * the MSS option is sent only in SYN segments). */
+int sk_tcp_send_syn(sk_tcb *tcb)
+{
+    sk_tcp_opts o = {0};
+    o.has_mss = true;
+    o.mss = tcb->tcp->mss_local;
+    uint8_t flags = SK_TCP_SYN;
+    if (tcb->state == SYNACK_TCP_SYN_RCVD)
+        flags |= SK_TCP_ACK;
+    return tcb_send(tcb, tcb->iss, flags, &o, 0, 0);
+}
+
+int sk_tcp_send_ack(sk_tcb *tcb)
+{
+    return tcb_send(tcb, tcb->snd_nxt, SK_TCP_ACK, NULL, 0, 0);
+}
+
+int sk_tcp_send_rst_tcb(sk_tcb *tcb)
+{
+    /* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>. */
+    return tcb_send(tcb, tcb->snd_nxt, SK_TCP_RST, NULL, 0, 0);
+}
+
+/* RFC 9293 3.10.7.1 (CLOSED): if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+ * <CTL=RST,ACK>; if on, <SEQ=SEG.ACK><CTL=RST>. Never in answer to a RST. */
+int sk_tcp_send_rst_reply(sk_tcp *tcp, const sk_seg *s)
+{
+    if (s->h.flags & SK_TCP_RST)
+        return 0;
+    if (s->h.flags & SK_TCP_ACK)
+        return sk_tcp_send_raw(tcp, s->ip->dst, s->h.dport, s->ip->src, s->h.sport, s->h.ack, 0,
+                               SK_TCP_RST, 0);
+    return sk_tcp_send_raw(tcp, s->ip->dst, s->h.dport, s->ip->src, s->h.sport, 0,
+                           s->h.seq + s->slen, SK_TCP_RST | SK_TCP_ACK, 0);
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, at most
+ * tcp_challenge_ack_limit per second for the whole stack (RFC 5961 7). */
+int sk_tcp_challenge_ack(sk_tcb *tcb)
+{
+    sk_tcp *tcp = tcb->tcp;
+    uint64_t second = tcp->ctx->now / 1000000000ULL;
+    if (second != tcp->chack_second) {
+        tcp->chack_second = second;
+        tcp->chack_sent = 0;
+    }
+    if (tcp->chack_sent >= tcp->cfg->tcp_challenge_ack_limit) {
+        tcp->ctx->stats.tcp_challenge_ack_limited++;
+        return SYNACK_ERR_LIMIT;
+    }
+    tcp->chack_sent++;
+    tcp->ctx->stats.tcp_challenge_acks++;
+    return sk_tcp_send_ack(tcb);
+}
+
+static bool can_send_data(const sk_tcb *tcb)
+{
+    switch ((synack_tcp_state)tcb->state) {
+    case SYNACK_TCP_ESTABLISHED:
+    case SYNACK_TCP_CLOSE_WAIT:
+    case SYNACK_TCP_FIN_WAIT_1:
+    case SYNACK_TCP_CLOSING:
+    case SYNACK_TCP_LAST_ACK:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Sends new data as far as the peer's window allows, then the FIN once all
+ * data is out. (Nagle, congestion control and SWS avoidance come with the
+ * reliable-stream work; here every write goes out at once, PSH on the last
+ * segment of what is queued.) */
+void sk_tcp_output(sk_tcb *tcb)
+{
+    sk_tcp *tcp = tcb->tcp;
+    if (can_send_data(tcb)) {
+        for (;;) {
+            uint32_t data_end = tcb->snd_una + tcb->snd.len;
+            uint32_t off = tcb->snd_nxt - tcb->snd_una;
+            uint32_t unsent = sk_seq_lt(tcb->snd_nxt, data_end) ? data_end - tcb->snd_nxt : 0;
+            uint32_t wnd_end = tcb->snd_una + tcb->snd_wnd;
+            uint32_t usable = sk_seq_lt(tcb->snd_nxt, wnd_end) ? wnd_end - tcb->snd_nxt : 0;
+            uint32_t n = unsent < usable ? unsent : usable;
+            if (n > tcb->snd_mss)
+                n = tcb->snd_mss;
+            /* The FIN follows the last byte; it needs no window. */
+            /* The FIN follows the last byte and needs no window. Once sent,
+             * SND.NXT is past data_end, so it goes again only after a
+             * retransmission timeout pulled SND.NXT back. */
+            bool fin =
+                (tcb->flags & SK_TCB_FIN_QUEUED) && n == unsent && tcb->snd_nxt + n == data_end;
+            if (n == 0 && !fin)
+                break;
+            uint8_t flags = SK_TCP_ACK;
+            if (n > 0 && n == unsent)
+                flags |= SK_TCP_PSH;
+            if (fin)
+                flags |= SK_TCP_FIN;
+            if (sk_seq_lt(tcb->snd_nxt, tcb->snd_max))
+                tcp->ctx->stats.tcp_retransmits++;
+            if (tcb_send(tcb, tcb->snd_nxt, flags, NULL, off, n) < 0)
+                break;
+            /* Karn's rule (RFC 6298 3): time only new data, never a retransmission. */
+            if (!(tcb->flags & SK_TCB_RTT_TIMING) && sk_seq_ge(tcb->snd_nxt, tcb->snd_max) &&
+                tcb->rtx_count == 0) {
+                tcb->flags |= SK_TCB_RTT_TIMING;
+                tcb->rtt_seq = tcb->snd_nxt;
+                tcb->rtt_start = tcp->ctx->now;
+            }
+            tcb->snd_nxt += n + (fin ? 1 : 0);
+            if (fin)
+                tcb->flags |= SK_TCB_FIN_SENT;
+            if (sk_seq_gt(tcb->snd_nxt, tcb->snd_max))
+                tcb->snd_max = tcb->snd_nxt;
+            if (!sk_timer_armed(&tcb->rtx_timer) || (tcb->flags & SK_TCB_PERSIST)) {
+                tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
+                sk_tcb_arm_rtx(tcb);
+            }
+            if (fin)
+                break;
+        }
+        /* Data waits and the window is shut with nothing in flight: probe
+         * (RFC 9293 3.8.6.1) on the persist timer. */
+        uint32_t data_end = tcb->snd_una + tcb->snd.len;
+        if (tcb->snd_wnd == 0 && sk_seq_lt(tcb->snd_nxt, data_end) &&
+            tcb->snd_una == tcb->snd_nxt && !sk_timer_armed(&tcb->rtx_timer)) {
+            tcb->flags |= SK_TCB_PERSIST;
+            sk_tcb_arm_rtx(tcb);
+        }
+    }
+    if (tcb->flags & SK_TCB_ACK_NOW)
+        sk_tcp_send_ack(tcb);
+}

@@ -1,0 +1,160 @@
+/* The retransmission timer (RFC 6298), which also serves as the persist
+ * timer (RFC 9293 3.8.6.1) and the TIME-WAIT timer (RFC 9293 3.6): a
+ * connection never needs two of them at once. */
+#include "tcp/tcp.h"
+#include "wire/seq.h"
+
+static uint64_t rto_ns(const sk_tcb *tcb)
+{
+    const synack_config *cfg = tcb->tcp->cfg;
+    uint64_t rto = (uint64_t)tcb->rto_us * 1000;
+    /* RFC 6298 5.5: back off by doubling, up to the maximum. */
+    for (unsigned i = 0; i < tcb->backoff && rto < cfg->tcp_rto_max_ns; i++)
+        rto *= 2;
+    return rto > cfg->tcp_rto_max_ns ? cfg->tcp_rto_max_ns : rto;
+}
+
+void sk_tcb_arm_rtx(sk_tcb *tcb)
+{
+    sk_wheel_arm(tcb->tcp->wheel, &tcb->rtx_timer, tcb->tcp->ctx->now + rto_ns(tcb));
+}
+
+/* RFC 6298 2.2 and 2.3, with alpha = 1/8 and beta = 1/4, K = 4, G = the
+ * timer tick; then clamped to [rto_min, rto_max] (2.4, 2.5). */
+void sk_tcb_rto_sample(sk_tcb *tcb, uint64_t rtt_ns)
+{
+    const synack_config *cfg = tcb->tcp->cfg;
+    uint64_t r = rtt_ns / 1000;
+    if (r == 0)
+        r = 1;
+    if (r > UINT32_MAX)
+        r = UINT32_MAX;
+    if (tcb->srtt_us == 0) {
+        tcb->srtt_us = (uint32_t)r;
+        tcb->rttvar_us = (uint32_t)(r / 2);
+    } else {
+        uint64_t delta = r > tcb->srtt_us ? r - tcb->srtt_us : tcb->srtt_us - r;
+        tcb->rttvar_us = (uint32_t)((3 * (uint64_t)tcb->rttvar_us + delta) / 4);
+        tcb->srtt_us = (uint32_t)((7 * (uint64_t)tcb->srtt_us + r) / 8);
+    }
+    uint64_t g = cfg->timer_tick_ns / 1000;
+    uint64_t k = 4 * (uint64_t)tcb->rttvar_us;
+    uint64_t rto = tcb->srtt_us + (k > g ? k : g);
+    uint64_t lo = cfg->tcp_rto_min_ns / 1000, hi = cfg->tcp_rto_max_ns / 1000;
+    if (rto < lo)
+        rto = lo;
+    if (rto > hi)
+        rto = hi;
+    tcb->rto_us = (uint32_t)rto;
+}
+
+static void time_out(sk_tcb *tcb)
+{
+    tcb->tcp->ctx->stats.tcp_conn_timed_out++;
+    sk_tcb_close(tcb, SYNACK_ERR_TIMEDOUT);
+}
+
+void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
+{
+    sk_tcb *tcb = SK_TCB_FROM_TIMER(t);
+    sk_tcp *tcp = tcb->tcp;
+    const synack_config *cfg = tcp->cfg;
+
+    switch ((synack_tcp_state)tcb->state) {
+    case SYNACK_TCP_TIME_WAIT:
+        /* RFC 9293 3.10.8: the 2 MSL timeout deletes the TCB. */
+        sk_tcb_close(tcb, 0);
+        return;
+    case SYNACK_TCP_FIN_WAIT_2:
+        /* Released and the peer never sent its FIN: the RFC would wait
+         * forever; like BSD and Linux we give up after 2 MSL. */
+        if (tcb->flags & SK_TCB_RELEASED)
+            sk_tcb_close(tcb, 0);
+        return;
+    case SYNACK_TCP_SYN_SENT:
+    case SYNACK_TCP_SYN_RCVD:
+        /* RFC 1122 4.2.3.5: give up an open after R2 for SYN. */
+        if (now - tcb->opened_at >= cfg->tcp_syn_timeout_ns) {
+            time_out(tcb);
+            return;
+        }
+        tcp->ctx->stats.tcp_timeouts++;
+        tcp->ctx->stats.tcp_retransmits++;
+        if (tcb->backoff < 30)
+            tcb->backoff++;
+        tcb->rtx_count++;
+        /* Karn: the SYN's RTT is unknown once it was sent twice. */
+        tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
+        sk_tcp_send_syn(tcb);
+        sk_tcb_arm_rtx(tcb);
+        return;
+    default:
+        break;
+    }
+
+    if (tcb->flags & SK_TCB_PERSIST) {
+        /* RFC 9293 3.8.6.1: probe the zero window. The probe is a segment
+         * with an old sequence number and no data (SEG.SEQ = SND.UNA - 1):
+         * the peer must answer with an ACK carrying its window, and a
+         * forged window cannot make us push data it never asked for. */
+        if (tcb->snd_wnd != 0 || tcb->snd.len == 0) {
+            tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
+            tcb->backoff = 0;
+            sk_tcp_output(tcb);
+            return;
+        }
+        sk_tcp_send_raw(tcp, tcb->c.laddr, tcb->c.lport, tcb->c.raddr, tcb->c.rport,
+                        tcb->snd_una - 1, tcb->rcv_nxt, SK_TCP_ACK, sk_tcb_rcv_window(tcb));
+        if (tcb->backoff < 30)
+            tcb->backoff++;
+        sk_tcb_arm_rtx(tcb);
+        return;
+    }
+
+    if (tcb->snd_una == tcb->snd_max)
+        return; /* everything acknowledged meanwhile */
+
+    /* RFC 9293 3.8.3 user timeout: data unacknowledged for too long. */
+    if (tcb->first_rtx == 0)
+        tcb->first_rtx = now;
+    else if (now - tcb->first_rtx >= cfg->tcp_user_timeout_ns) {
+        time_out(tcb);
+        return;
+    }
+    /* RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment,
+     * back off the timer, restart it. We go back to SND.UNA and resend
+     * from there as the window allows. */
+    tcp->ctx->stats.tcp_timeouts++;
+    if (tcb->backoff < 30)
+        tcb->backoff++;
+    tcb->rtx_count++;
+    tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
+    tcb->snd_nxt = tcb->snd_una;
+    sk_wheel_cancel(tcp->wheel, &tcb->rtx_timer);
+    sk_tcp_output(tcb);
+    if (!sk_timer_armed(&tcb->rtx_timer))
+        sk_tcb_arm_rtx(tcb);
+}
+
+/* A compact TIME-WAIT entry expires: the connection is gone (RFC 9293 3.10.8). */
+void sk_tcp_tw_timer_fn(sk_timer *t, uint64_t now)
+{
+    (void)now;
+    sk_tw *tw = SK_TW_FROM_TIMER(t);
+    sk_tcp *tcp = tw->tcp;
+    synack_trace_event ev = {0};
+    ev.kind = SYNACK_TRACE_TCP_STATE;
+    ev.link = tcp->ctx->link;
+    ev.conn_id = tw->id;
+    ev.old_state = SYNACK_TCP_TIME_WAIT;
+    ev.new_state = SYNACK_TCP_CLOSED;
+    ev.local_addr = tw->c.laddr;
+    ev.remote_addr = tw->c.raddr;
+    ev.local_port = tw->c.lport;
+    ev.remote_port = tw->c.rport;
+    if (tcp->ctx->nsinks)
+        sk_trace_event(tcp->ctx, &ev);
+    sk_tcp_table_remove(tcp, &tw->c);
+    tcp->ntw--;
+    sk_free(tcp->ctx, tw);
+}
