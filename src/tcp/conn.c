@@ -2,7 +2,6 @@
  * events, CLOSED and TIME-WAIT. */
 #include <string.h>
 
-#include "crypto/siphash.h"
 #include "tcp/tcp.h"
 
 int sk_tcp_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net *net, sk_tcp **out)
