@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI's dispatch: --help, --version, unknown commands and bad arguments.
 set -u
-bin=${SYNACK_BIN:?SYNACK_BIN not set}
+bin=${SYNACK_BIN:-}
+[ -n "$bin" ] || { echo "skip: the synack program was not built"; exit 77; }
 fail=0
 check() { # check NAME EXPECTED_STATUS CMD...
     local name=$1 want=$2; shift 2
