@@ -301,6 +301,12 @@ static void port_unreachable(void *user_data, synack_ipv4 from, uint8_t code, co
     p->user_cb.unreachable(p->user_data, from, code, quoted, quoted_len, now);
 }
 
+static void port_tcp_event(void *user_data, synack_tcp *conn, uint32_t events)
+{
+    ml_port *p = user_data;
+    p->user_cb.tcp_event(p->user_data, conn, events);
+}
+
 int synack_memlink_attach(synack_memlink *link, const synack_config *cfg,
                           const synack_callbacks *cb, const synack_mem *mem, void *user_data,
                           synack_stack **out)
@@ -321,6 +327,7 @@ int synack_memlink_attach(synack_memlink *link, const synack_config *cfg,
         .output = port_output,
         .echo_reply = p->user_cb.echo_reply ? port_echo_reply : NULL,
         .unreachable = p->user_cb.unreachable ? port_unreachable : NULL,
+        .tcp_event = p->user_cb.tcp_event ? port_tcp_event : NULL,
     };
     synack_stack *stack;
     int rv = synack_stack_new(cfg, &own, mem, p, link->now, &stack);

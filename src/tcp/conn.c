@@ -66,8 +66,6 @@ void sk_tcp_del(sk_tcp *tcp)
     /* Every TCB and listener is on the all-list (including CLOSED handles
      * the user never closed, and the dead awaiting a flush); compact
      * TIME-WAIT entries are only in the hash chains. */
-    while (tcp->all)
-        tcb_free(tcp, tcp->all);
     for (uint32_t i = 0; i <= tcp->bucket_mask; i++) {
         for (sk_conn *c = tcp->buckets[i], *next; c; c = next) {
             next = c->hnext;
@@ -78,6 +76,8 @@ void sk_tcp_del(sk_tcp *tcp)
             }
         }
     }
+    while (tcp->all)
+        tcb_free(tcp, tcp->all);
     sk_free(tcp->ctx, tcp->buckets);
     sk_free(tcp->ctx, tcp->listeners);
     sk_free(tcp->ctx, tcp->txbuf);

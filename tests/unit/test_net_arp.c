@@ -50,7 +50,7 @@ static int teardown(void **state)
 /* Creates the stack from f->cfg (tests adjust it first). */
 static void start(fx *f)
 {
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     assert_int_equal(synack_stack_new(&f->cfg, &cb, NULL, f->cap, T0, &f->s), 0);
 }
 

@@ -101,7 +101,8 @@ static const uint8_t zero_mac[6] = {0};
 
 static void start(fx *f)
 {
-    synack_callbacks cb = {fx_output, on_echo_reply, on_unreach};
+    synack_callbacks cb = {
+        .output = fx_output, .echo_reply = on_echo_reply, .unreachable = on_unreach};
     assert_int_equal(synack_stack_new(&f->cfg, &cb, NULL, f, T0, &f->s), 0);
     if (f->cfg.link == SYNACK_LINK_ETHERNET) {
         uint8_t body[28], frame[64];
@@ -351,16 +352,6 @@ static void test_protocol_unreachable_quotes_datagram(void **state)
     assert_unreach(f, 0, SK_ICMP_UNREACH_PROTOCOL, d, n);
 }
 
-static void test_tcp_without_handler_is_protocol_unreachable(void **state)
-{
-    fx *f = *state;
-    start(f);
-    uint8_t d[64];
-    size_t n = nf_ipv4(d, NF_PEER_IP, NF_US_IP, SK_IPPROTO_TCP, digits, 10);
-    assert_int_equal(dgram_in(f, d, n), SYNACK_ERR_UNSUPPORTED);
-    assert_unreach(f, 0, SK_ICMP_UNREACH_PROTOCOL, d, n);
-}
-
 static void test_quote_fits_576_bytes(void **state)
 {
     fx *f = *state;
@@ -532,7 +523,6 @@ int main(void)
         T(test_callback_may_send_echo),
         T(test_unreachable_reaches_callback),
         T(test_protocol_unreachable_quotes_datagram),
-        T(test_tcp_without_handler_is_protocol_unreachable),
         T(test_quote_fits_576_bytes),
         T(test_no_error_about_broadcasts),
         T(test_rate_limit_burst_then_refill),

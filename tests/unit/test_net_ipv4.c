@@ -55,7 +55,7 @@ static const uint8_t zero_mac[6] = {0};
  * replies leave at once. */
 static void start(fx *f)
 {
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     assert_int_equal(synack_stack_new(&f->cfg, &cb, NULL, f->cap, T0, &f->s), 0);
     if (f->cfg.link == SYNACK_LINK_ETHERNET) {
         uint8_t body[28], frame[64];

@@ -24,8 +24,8 @@ static void test_new_rejects_bad_arguments(void **state)
 {
     (void)state;
     tcap *cap = tcap_new();
-    synack_callbacks cb = {tcap_output, NULL, NULL};
-    synack_callbacks no_output = {NULL, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
+    synack_callbacks no_output = {.output = NULL};
     synack_config cfg;
     nf_config(&cfg);
     synack_stack *s = (synack_stack *)&cfg; /* must be reset to NULL */
@@ -66,7 +66,7 @@ static void test_new_rejects_bad_arguments(void **state)
 static void fail_every_allocation(const synack_config *cfg, long min_allocs)
 {
     tcap *cap = tcap_new();
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     long n;
     for (n = 1;; n++) {
         failalloc fa;
@@ -110,7 +110,7 @@ static void test_no_allocation_after_new(void **state)
 {
     (void)state;
     tcap *cap = tcap_new();
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     synack_config cfg;
     nf_config(&cfg);
     failalloc fa;
@@ -159,7 +159,7 @@ static void test_trace_sees_frames_and_drops(void **state)
 {
     (void)state;
     tcap *cap = tcap_new();
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     synack_config cfg;
     nf_config(&cfg);
     synack_stack *s;
@@ -217,7 +217,7 @@ static void test_trace_sink_limits(void **state)
 {
     (void)state;
     tcap *cap = tcap_new();
-    synack_callbacks cb = {tcap_output, NULL, NULL};
+    synack_callbacks cb = {.output = tcap_output};
     synack_config cfg;
     nf_config(&cfg);
     synack_stack *s;
