@@ -6,6 +6,10 @@ bindir=${SYNACK_BINARY_DIR:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$bindir" --prefix "$tmp/prefix" >/dev/null
+# A sanitizer build installs an instrumented library: the consumer must be too.
+san=""
+grep -q '^SYNACK_SANITIZE:BOOL=ON' "$bindir/CMakeCache.txt" && san="-fsanitize=address,undefined"
+grep -q '^SYNACK_TSAN:BOOL=ON' "$bindir/CMakeCache.txt" && san="-fsanitize=thread"
 
 cat >"$tmp/consumer.c" <<'C'
 #include <stdio.h>
@@ -25,7 +29,7 @@ int main(void) {
 }
 C
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig:$tmp/prefix/lib/x86_64-linux-gnu/pkgconfig"
-cc -std=c11 -Wall -Werror "$tmp/consumer.c" $(pkg-config --cflags --libs synack) \
+cc -std=c11 -Wall -Werror $san "$tmp/consumer.c" $(pkg-config --cflags --libs synack) \
    -Wl,-rpath,"$(pkg-config --variable=libdir synack)" -o "$tmp/pc-consumer"
 "$tmp/pc-consumer" | grep -q '^ok '
 echo "ok   pkg-config consumer"
@@ -38,7 +42,8 @@ find_package(synack REQUIRED)
 add_executable(consumer ../consumer.c)
 target_link_libraries(consumer PRIVATE synack::synack)
 CM
-cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_FLAGS="$san" \
+    -DCMAKE_EXE_LINKER_FLAGS="$san" >/dev/null
 cmake --build "$tmp/cm/build" >/dev/null
 "$tmp/cm/build/consumer" | grep -q '^ok '
 echo "ok   find_package consumer"
