@@ -48,10 +48,11 @@ static int echo_request_input(sk_net *net, const sk_ipv4_hdr *ip, const sk_icmp_
         return SK_DROP(net->ctx, icmp_drop_echo_disabled, SYNACK_ERR_UNSUPPORTED);
     /* RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence
      * number and data unchanged, back to its source. */
-    int rv = send_icmp(net, ip->src, SK_ICMP_ECHO_REPLY, 0, h->rest, data, len);
-    if (rv == 0)
+    /* The request was taken either way: a reply we cannot send (no buffer
+     * while its destination resolves, say) is counted in icmp_send_failed. */
+    if (send_icmp(net, ip->src, SK_ICMP_ECHO_REPLY, 0, h->rest, data, len) == 0)
         net->ctx->stats.icmp_echo_replies_out++;
-    return rv;
+    return 0;
 }
 
 static int echo_reply_input(sk_net *net, const sk_ipv4_hdr *ip, const sk_icmp_hdr *h,

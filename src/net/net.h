@@ -55,8 +55,10 @@ int sk_net_icmp_echo_send(sk_net *net, synack_ipv4 dst, uint16_t id, uint16_t se
  * RFC 1812 4.3.2.3 allows more, we quote up to 576 bytes in total), subject
  * to the token-bucket rate limit and to RFC 1122 3.2.2 (never about an ICMP
  * error, a broadcast/multicast, a non-first fragment or a source that is not
- * a unicast host). @return 0 when sent, SYNACK_ERR_LIMIT when rate limited,
- * SYNACK_ERR_INVAL when the rules forbid an error. */
+ * a unicast host). @return 0 when sent (or queued behind ARP),
+ * SYNACK_ERR_LIMIT when rate limited, SYNACK_ERR_INVAL when the rules forbid
+ * an error (counted in icmp_errors_suppressed) or @p dgram is not IPv4, or
+ * the error of sk_net_send_ipv4. */
 int sk_net_icmp_unreach(sk_net *net, const uint8_t *dgram, size_t len, uint8_t code);
 
 /* Our address. */

@@ -229,6 +229,26 @@ static void test_echo_replies_can_be_disabled(void **state)
     assert_int_equal(f->cap->count, 0);
 }
 
+static void test_unsendable_reply_still_takes_the_request(void **state)
+{
+    fx *f = *state;
+    f->cfg.gateway = 0;
+    f->cfg.arp_queue_len = 0;
+    start(f);
+    uint8_t icmp[64];
+    size_t n = nf_icmp_echo(icmp, SK_ICMP_ECHO_REQUEST, 1, 1, digits, 10);
+    /* Off-link source and no gateway: no route back. */
+    assert_int_equal(icmp_in(f, 0xc0a80001, NF_US_IP, icmp, n), 0);
+    /* An unknown on-link source, and no room to queue while it resolves. */
+    assert_int_equal(icmp_in(f, 0x0a000003, NF_US_IP, icmp, n), 0);
+    assert_int_equal(st(f)->icmp_echo_requests_in, 2);
+    assert_int_equal(st(f)->icmp_send_failed, 2);
+    assert_int_equal(st(f)->icmp_echo_replies_out, 0);
+    assert_int_equal(st(f)->ip_noroute, 1);
+    assert_int_equal(st(f)->arp_queue_drops, 1);
+    assert_int_equal(f->cap->count, 1); /* the ARP request for 10.0.0.3 */
+}
+
 static void test_malformed_icmp_is_counted(void **state)
 {
     fx *f = *state;
@@ -518,6 +538,7 @@ int main(void)
         T(test_echo_odd_length_and_empty),
         T(test_echo_to_broadcast_is_ignored),
         T(test_echo_replies_can_be_disabled),
+        T(test_unsendable_reply_still_takes_the_request),
         T(test_malformed_icmp_is_counted),
         T(test_echo_reply_reaches_callback),
         T(test_callback_may_send_echo),
