@@ -21,6 +21,18 @@ static void on_event(void *user, synack_tcp *conn, uint32_t events)
     }
 }
 
+static void on_trace(void *user, const synack_trace_event *ev)
+{
+    st *t = user;
+    if (ev->kind != SYNACK_TRACE_TCP_STATE || t->nstates >= ST_MAX_STATE_EVS)
+        return;
+    st_state_ev *e = &t->states[t->nstates++];
+    e->conn_id = ev->conn_id;
+    e->old_state = ev->old_state;
+    e->new_state = ev->new_state;
+    e->now = ev->now;
+}
+
 static int st_output(void *user, const uint8_t *frame, size_t len, uint64_t now)
 {
     st *t = user;
@@ -46,6 +58,7 @@ st *st_new(void (*tweak)(synack_config *cfg))
     t->now = 1000 * ST_S; /* far from zero: catches code that assumes now == 0 */
     int rv = synack_stack_new(&t->cfg, &cb, NULL, t, t->now, &t->stack);
     assert_int_equal(rv, 0);
+    assert_int_equal(synack_stack_add_trace(t->stack, on_trace, t), 0);
     return t;
 }
 
@@ -192,4 +205,156 @@ uint64_t st_stat(st *t, const char *name)
     print_error("no counter named %s\n", name);
     fail();
     return 0;
+}
+
+void st_expect_w_(st *t, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, size_t len,
+                  st_seg *out, const char *file, int line)
+{
+    st_seg s;
+    st_expect_(t, flags, seq, ack, len, &s, file, line);
+    if (s.win != win) {
+        print_error("%s:%d: expected window %u, got %u\n", file, line, win, s.win);
+        fail();
+    }
+    if (out)
+        *out = s;
+}
+
+void st_expect_at_(st *t, uint8_t flags, uint32_t seq, uint32_t ack, size_t len, uint64_t when,
+                   const char *file, int line)
+{
+    st_seg s;
+    st_expect_(t, flags, seq, ack, len, &s, file, line);
+    if (s.when != when) {
+        print_error("%s:%d: expected the segment at %llu ns, it was sent at %llu ns (%+lld ns)\n",
+                    file, line, (unsigned long long)when, (unsigned long long)s.when,
+                    (long long)(s.when - when));
+        fail();
+    }
+}
+
+uint64_t st_wait_output(st *t, uint64_t limit_ns)
+{
+    uint64_t end = t->now + limit_ns;
+    size_t before = t->cap->count;
+    for (;;) {
+        uint64_t when = synack_stack_next_timeout(t->stack);
+        if (when == UINT64_MAX || when > end)
+            break;
+        if (when > t->now)
+            t->now = when;
+        synack_stack_handle_timeout(t->stack, t->now);
+        if (t->cap->count > before)
+            return t->now;
+    }
+    t->now = end;
+    return UINT64_MAX;
+}
+
+void st_drain(st *t)
+{
+    tcap_clear(t->cap);
+    t->next_out = 0;
+}
+
+void st_expect_states_(st *t, uint32_t conn_id, const synack_tcp_state *want, size_t n,
+                       const char *file, int line)
+{
+    size_t got = 1;
+    synack_tcp_state prev = want[0];
+    bool ok = n >= 1;
+    for (size_t i = 0; ok && i < t->nstates; i++) {
+        const st_state_ev *e = &t->states[i];
+        if (e->conn_id != conn_id)
+            continue;
+        if (e->old_state != prev || got >= n || e->new_state != want[got])
+            ok = false;
+        prev = e->new_state;
+        got++;
+    }
+    if (ok && got == n)
+        return;
+    print_error("%s:%d: state changes of connection %u:\n  expected:", file, line, conn_id);
+    for (size_t i = 0; i < n; i++)
+        print_error(" %s", synack_tcp_state_name(want[i]));
+    print_error("\n  traced:  ");
+    for (size_t i = 0; i < t->nstates; i++)
+        if (t->states[i].conn_id == conn_id)
+            print_error(" %s->%s", synack_tcp_state_name(t->states[i].old_state),
+                        synack_tcp_state_name(t->states[i].new_state));
+    print_error("\n");
+    fail();
+}
+
+uint32_t st_events(st *t, const synack_tcp *conn)
+{
+    uint32_t bits = 0;
+    for (size_t i = 0; i < t->nev; i++)
+        if (t->ev_conn[i] == conn)
+            bits |= t->ev_bits[i];
+    return bits;
+}
+
+int st_in_w(st *t, const st_conn *k, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+            const void *data, size_t len)
+{
+    return st_inject(t, k->peer_port, k->port, flags, seq, ack, win, NULL, data, len);
+}
+
+int st_in(st *t, const st_conn *k, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
+          size_t len)
+{
+    return st_in_w(t, k, flags, seq, ack, ST_WIN, data, len);
+}
+
+static const sk_tcp_opts *mss_opt(sk_tcp_opts *o, uint16_t mss)
+{
+    memset(o, 0, sizeof(*o));
+    if (!mss)
+        return NULL;
+    o->has_mss = true;
+    o->mss = mss;
+    return o;
+}
+
+void st_passive_open(st *t, st_conn *k, uint16_t mss)
+{
+    memset(k, 0, sizeof(*k));
+    k->port = ST_PORT;
+    k->peer_port = ST_PEER_PORT;
+    k->irs = ST_PEER_ISN;
+    assert_int_equal(synack_tcp_listen(t->stack, 0, ST_PORT, 8, t->now, &k->l), 0);
+    sk_tcp_opts o;
+    assert_int_equal(
+        st_inject(t, k->peer_port, k->port, F_SYN, k->irs, 0, ST_WIN, mss_opt(&o, mss), NULL, 0),
+        0);
+    st_seg s;
+    assert_true(st_next(t, &s));
+    assert_int_equal(s.flags, F_SYN | F_ACK);
+    assert_int_equal(s.ack, k->irs + 1);
+    k->iss = s.seq;
+    assert_int_equal(st_in(t, k, F_ACK, k->irs + 1, k->iss + 1, NULL, 0), 0);
+    st_expect_none(t);
+    assert_int_equal(synack_tcp_accept(k->l, &k->c, t->now), 0);
+    assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
+}
+
+void st_active_open(st *t, st_conn *k, uint16_t mss)
+{
+    memset(k, 0, sizeof(*k));
+    k->peer_port = ST_PORT;
+    k->irs = ST_PEER_ISN;
+    assert_int_equal(synack_tcp_connect(t->stack, ST_REMOTE, ST_PORT, 0, t->now, &k->c), 0);
+    st_seg s;
+    assert_true(st_next(t, &s));
+    assert_int_equal(s.flags, F_SYN);
+    k->iss = s.seq;
+    k->port = s.sport;
+    sk_tcp_opts o;
+    assert_int_equal(st_inject(t, k->peer_port, k->port, F_SYN | F_ACK, k->irs, k->iss + 1, ST_WIN,
+                               mss_opt(&o, mss), NULL, 0),
+                     0);
+    st_expect(t, F_ACK, k->iss + 1, k->irs + 1, 0, NULL);
+    st_expect_none(t);
+    assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
 }
