@@ -521,6 +521,13 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         }
     } else if (fin && (tcb->flags & SK_TCB_FIN_RCVD)) {
         tcb->flags |= SK_TCB_ACK_NOW; /* a retransmitted FIN: ACK it again */
+    } else if (fin) {
+        /* A FIN ahead of missing data cannot be processed yet (RFC 9293
+         * 3.10.7.4 eighth: only in sequence). Like any out-of-order
+         * segment it draws an immediate duplicate ACK (RFC 5681 4.2), so
+         * the peer learns of the gap now rather than after its RTO. */
+        ctx->stats.tcp_drop_ooo++;
+        tcb->flags |= SK_TCB_ACK_NOW;
     }
     sk_tcp_output(tcb);
     return 0;

@@ -324,6 +324,30 @@ static void test_shutdown_in_syn_sent(void **state)
     st_free(t);
 }
 
+/* Only a FIN in sequence is processed. One that arrives ahead of missing
+ * data is dropped with an immediate ACK, like any out-of-order segment
+ * (RFC 5681 4.2, RFC 9293 3.10.7.4 eighth). */
+static void test_fin_out_of_order(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    uint32_t S = k.iss + 1, R = k.irs + 1;
+    st_in(t, &k, F_FIN | F_ACK, R + 10, S, NULL, 0);
+    st_expect(t, F_ACK, S, R, 0, NULL);
+    st_expect_none(t);
+    assert_int_equal(st_stat(t, "tcp_drop_ooo"), 1);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
+    st_in(t, &k, F_ACK, R, S, "0123456789", 10);
+    st_expect(t, F_ACK, S, R + 10, 0, NULL);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
+    st_in(t, &k, F_FIN | F_ACK, R + 10, S, NULL, 0);
+    st_expect(t, F_ACK, S, R + 11, 0, NULL);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_CLOSE_WAIT);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_data_after_shutdown),
         cmocka_unit_test(test_orphan_fin_wait_2_timeout),
         cmocka_unit_test(test_shutdown_in_syn_sent),
+        cmocka_unit_test(test_fin_out_of_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
