@@ -463,6 +463,15 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
     /* Sixth, the URG bit: urgent data is delivered in line (RFC 6093). */
 
     /* Seventh, process the segment text. */
+    if (s->len > 0 && (tcb->flags & SK_TCB_RELEASED) &&
+        (tcb->state == SYNACK_TCP_FIN_WAIT_1 || tcb->state == SYNACK_TCP_FIN_WAIT_2)) {
+        /* The user closed: nobody will ever read this. RFC 1122 4.2.2.13:
+         * "if new data is received after CLOSE is called, its TCP SHOULD
+         * send a RST to show that data was lost" (Linux does, as BSD). */
+        sk_tcp_send_rst_tcb(tcb);
+        sk_tcb_close(tcb, 0);
+        return SK_DROP(ctx, tcp_abort_on_data, SYNACK_ERR_STATE);
+    }
     bool fin = (h->flags & SK_TCP_FIN) != 0;
     if (s->len > 0) {
         switch ((synack_tcp_state)tcb->state) {

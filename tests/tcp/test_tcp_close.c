@@ -348,6 +348,31 @@ static void test_fin_out_of_order(void **state)
     st_free(t);
 }
 
+/* New data arriving after the user closed (released the handle) can never
+ * be read: RST (RFC 1122 4.2.2.13 "or if new data is received after CLOSE
+ * is called"; Linux does the same in FIN-WAIT-1/2). */
+static void test_data_after_close(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    uint32_t S = k.iss + 1, R = k.irs + 1;
+    uint32_t id = synack_tcp_id(k.c);
+    assert_int_equal(synack_tcp_close(k.c, t->now), 0);
+    st_expect(t, F_FIN | F_ACK, S, R, 0, NULL);
+    st_in(t, &k, F_ACK, R, S + 1, NULL, 0);
+    st_expect_none(t);
+    st_in(t, &k, F_ACK | F_PSH, R, S + 1, "late", 4);
+    st_expect(t, F_RST, S + 1, 0, 0, NULL);
+    st_expect_none(t);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 0);
+    assert_int_equal(st_stat(t, "tcp_abort_on_data"), 1);
+    st_expect_states(t, id, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RCVD, SYNACK_TCP_ESTABLISHED,
+                     SYNACK_TCP_FIN_WAIT_1, SYNACK_TCP_FIN_WAIT_2, SYNACK_TCP_CLOSED);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_orphan_fin_wait_2_timeout),
         cmocka_unit_test(test_shutdown_in_syn_sent),
         cmocka_unit_test(test_fin_out_of_order),
+        cmocka_unit_test(test_data_after_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
