@@ -279,6 +279,15 @@ static bool our_fin_acked(const sk_tcb *tcb)
     return (tcb->flags & SK_TCB_FIN_SENT) && tcb->snd_una == tcb->snd_max && tcb->snd.len == 0;
 }
 
+/* RFC 9293 3.10.7.4 fifth, FIN-WAIT-1: our FIN is acknowledged. */
+static void enter_fin_wait_2(sk_tcb *tcb)
+{
+    sk_tcp *tcp = tcb->tcp;
+    sk_tcb_set_state(tcb, SYNACK_TCP_FIN_WAIT_2);
+    if (tcb->flags & SK_TCB_RELEASED) /* nobody will close it: bound FIN-WAIT-2 */
+        sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, tcp->ctx->now + 2 * tcp->cfg->tcp_msl_ns);
+}
+
 /* Segments for a TCB in any synchronized state or SYN-RCVD (RFC 9293 3.10.7.4). */
 static int tcb_input(sk_tcb *tcb, sk_seg *s)
 {
@@ -440,11 +449,13 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
     }
     switch ((synack_tcp_state)tcb->state) {
     case SYNACK_TCP_FIN_WAIT_1:
-        if (our_fin_acked(tcb)) {
-            sk_tcb_set_state(tcb, SYNACK_TCP_FIN_WAIT_2);
-            if (tcb->flags & SK_TCB_RELEASED) /* nobody will close it: bound FIN-WAIT-2 */
-                sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, ctx->now + 2 * tcp->cfg->tcp_msl_ns);
-        }
+        /* Our FIN acknowledged: FIN-WAIT-2. When the segment carries the
+         * peer's FIN as well, the eighth step takes FIN-WAIT-1 straight to
+         * TIME-WAIT instead ("if our FIN has been ACKed (perhaps in this
+         * segment)"), the arrow of DESIGN.md 1; the text between is handled
+         * alike in both states. (Linux passes through FIN-WAIT-2.) */
+        if (our_fin_acked(tcb) && !(h->flags & SK_TCP_FIN))
+            enter_fin_wait_2(tcb);
         break;
     case SYNACK_TCP_CLOSING:
         if (our_fin_acked(tcb)) {
@@ -538,6 +549,9 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         ctx->stats.tcp_drop_ooo++;
         tcb->flags |= SK_TCB_ACK_NOW;
     }
+    /* The FIN that came with the ACK of ours could not be processed. */
+    if (tcb->state == SYNACK_TCP_FIN_WAIT_1 && our_fin_acked(tcb))
+        enter_fin_wait_2(tcb);
     sk_tcp_output(tcb);
     return 0;
 }

@@ -373,6 +373,50 @@ static void test_data_after_close(void **state)
     st_free(t);
 }
 
+/* FIN-WAIT-1 -> TIME-WAIT directly when the peer's FIN also acknowledges
+ * ours (RFC 9293 3.10.7.4 eighth, FIN-WAIT-1). */
+static void test_fin_ack_together(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    uint32_t S = k.iss + 1, R = k.irs + 1;
+    assert_int_equal(synack_tcp_shutdown(k.c, t->now), 0);
+    st_expect(t, F_FIN | F_ACK, S, R, 0, NULL);
+    st_in(t, &k, F_FIN | F_ACK, R, S + 1, NULL, 0);
+    st_expect(t, F_ACK, S + 1, R + 1, 0, NULL);
+    st_expect_none(t);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_TIME_WAIT);
+    st_expect_states(t, synack_tcp_id(k.c), SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RCVD,
+                     SYNACK_TCP_ESTABLISHED, SYNACK_TCP_FIN_WAIT_1, SYNACK_TCP_TIME_WAIT);
+    st_free(t);
+}
+
+/* The ACK of our FIN with a FIN that cannot be processed (out of order):
+ * FIN-WAIT-2 all the same, and a duplicate ACK for the gap. */
+static void test_fin_ack_together_out_of_order(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    uint32_t S = k.iss + 1, R = k.irs + 1;
+    assert_int_equal(synack_tcp_shutdown(k.c, t->now), 0);
+    st_expect(t, F_FIN | F_ACK, S, R, 0, NULL);
+    st_in(t, &k, F_FIN | F_ACK, R + 5, S + 1, NULL, 0);
+    st_expect(t, F_ACK, S + 1, R, 0, NULL);
+    st_expect_none(t);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_FIN_WAIT_2);
+    st_in(t, &k, F_FIN | F_ACK, R, S + 1, "abcde", 5);
+    st_expect(t, F_ACK, S + 1, R + 6, 0, NULL);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_TIME_WAIT);
+    st_expect_states(t, synack_tcp_id(k.c), SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RCVD,
+                     SYNACK_TCP_ESTABLISHED, SYNACK_TCP_FIN_WAIT_1, SYNACK_TCP_FIN_WAIT_2,
+                     SYNACK_TCP_TIME_WAIT);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +434,8 @@ int main(void)
         cmocka_unit_test(test_shutdown_in_syn_sent),
         cmocka_unit_test(test_fin_out_of_order),
         cmocka_unit_test(test_data_after_close),
+        cmocka_unit_test(test_fin_ack_together),
+        cmocka_unit_test(test_fin_ack_together_out_of_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
