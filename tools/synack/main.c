@@ -13,6 +13,11 @@ static const cli_cmd commands[] = {
     {"help", "show this help, or a command's usage", "usage: synack help [COMMAND]\n", cmd_help},
     {"version", "print the version", "usage: synack version\n", cmd_version},
     {"ping", "ping between two simulated stacks (virtual time)", cmd_ping_usage, cmd_ping},
+    {"serve", "serve echo, discard, chargen or HTTP on a TUN/TAP device", cmd_serve_usage,
+     cmd_serve},
+    {"connect", "connect to HOST PORT from a TUN/TAP device, like nc", cmd_connect_usage,
+     cmd_connect},
+    {"get", "fetch a URL over HTTP from a TUN/TAP device", cmd_get_usage, cmd_get},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
