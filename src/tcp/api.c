@@ -31,14 +31,17 @@ int sk_tcp_listen(sk_tcp *tcp, synack_ipv4 addr, uint16_t port, int backlog, syn
     }
     if (tcp->nlisteners >= tcp->cfg->tcp_max_listeners)
         return SYNACK_ERR_LIMIT;
-    sk_tcb *l = sk_tcb_alloc(tcp);
-    if (!l)
+    /* The listener state first: a TCB, once allocated, is on the stack's
+     * list of all TCBs and cannot simply be freed again. */
+    sk_listen *lst = sk_calloc(tcp->ctx, 1, sizeof(*lst));
+    if (!lst)
         return SYNACK_ERR_NOMEM;
-    l->lst = sk_calloc(tcp->ctx, 1, sizeof(*l->lst));
-    if (!l->lst) {
-        sk_free(tcp->ctx, l);
+    sk_tcb *l = sk_tcb_alloc(tcp);
+    if (!l) {
+        sk_free(tcp->ctx, lst);
         return SYNACK_ERR_NOMEM;
     }
+    l->lst = lst;
     l->c.kind = SK_CONN_LISTENER;
     l->c.laddr = addr;
     l->c.lport = port;

@@ -298,19 +298,21 @@ void sk_tcb_enter_time_wait(sk_tcb *tcb)
 }
 
 /* Replaces a released TCB in TIME-WAIT by a compact entry with the same
- * expiry. Without room for one, the connection ends at once. */
+ * expiry. With the TIME-WAIT table full, the connection ends at once (the
+ * configured limit says so); without memory for the entry, the TCB we
+ * already have serves out the 2 MSL itself (RFC 9293 3.6). */
 void sk_tcb_compact_time_wait(sk_tcb *tcb)
 {
     sk_tcp *tcp = tcb->tcp;
     uint64_t expiry = tcb->rtx_timer.expiry;
-    sk_tw *tw = NULL;
-    if (tcp->ntw < tcp->cfg->tcp_max_time_wait)
-        tw = sk_calloc(tcp->ctx, 1, sizeof(*tw));
-    if (!tw) {
+    if (tcp->ntw >= tcp->cfg->tcp_max_time_wait) {
         tcp->ctx->stats.tcp_time_wait_dropped++;
         sk_tcb_close(tcb, 0);
         return;
     }
+    sk_tw *tw = sk_calloc(tcp->ctx, 1, sizeof(*tw));
+    if (!tw)
+        return;
     tw->c = tcb->c;
     tw->c.kind = SK_CONN_TW;
     tw->c.hnext = NULL;

@@ -462,10 +462,17 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
             sk_tcb_enter_time_wait(tcb);
             return 0;
         }
-        return 0; /* otherwise ignore the segment */
+        /* Otherwise ignore the segment, but not its ACK: we enter CLOSING
+         * and LAST-ACK with data still queued ahead of our FIN (RFC 9293
+         * 3.10.4 sends the FIN once that data is segmentized), and the
+         * window this ACK opened must let it out. */
+        sk_tcp_output(tcb);
+        return 0;
     case SYNACK_TCP_LAST_ACK:
         if (our_fin_acked(tcb))
             sk_tcb_close(tcb, 0);
+        else
+            sk_tcp_output(tcb); /* as in CLOSING */
         return 0;
     default:
         break;
