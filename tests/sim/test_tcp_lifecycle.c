@@ -369,6 +369,7 @@ static uint64_t now_of(const sim *m)
     return synack_memlink_now(m->link);
 }
 
+static void sim_fail(sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sim_fail(sim *m, const char *fmt, ...)
 {
     if (m->failed)
@@ -383,6 +384,7 @@ static void sim_fail(sim *m, const char *fmt, ...)
         printf("FAIL %s\n", m->why);
 }
 
+static void vlog(const sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void vlog(const sim *m, const char *fmt, ...)
 {
     if (!m->verbose)
