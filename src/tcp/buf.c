@@ -62,3 +62,38 @@ uint32_t sk_buf_read(sk_buf *b, uint8_t *dst, uint32_t len)
     }
     return n;
 }
+
+uint32_t sk_buf_write_at(sk_buf *b, uint32_t off, const uint8_t *src, uint32_t len)
+{
+    uint32_t space = sk_buf_space(b);
+    if (off >= space || len == 0)
+        return 0;
+    uint32_t n = len < space - off ? len : space - off;
+    uint32_t at = (uint32_t)(((uint64_t)b->head + b->len + off) % b->cap);
+    uint32_t first = b->cap - at < n ? b->cap - at : n;
+    memcpy(b->data + at, src, first);
+    memcpy(b->data, src + first, n - first);
+    return n;
+}
+
+void sk_buf_commit(sk_buf *b, uint32_t n)
+{
+    b->len += n;
+}
+
+void sk_buf_consume_keep(sk_buf *b, uint32_t len)
+{
+    if (b->cap)
+        b->head = (uint32_t)(((uint64_t)b->head + len) % b->cap);
+    b->len -= len;
+}
+
+uint32_t sk_buf_read_keep(sk_buf *b, uint8_t *dst, uint32_t len)
+{
+    uint32_t n = len < b->len ? len : b->len;
+    if (n) {
+        sk_buf_peek(b, 0, dst, n);
+        sk_buf_consume_keep(b, n);
+    }
+    return n;
+}

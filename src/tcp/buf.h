@@ -32,4 +32,23 @@ void sk_buf_consume(sk_buf *b, uint32_t len);
 /* Copies out and consumes up to len bytes; returns bytes read. */
 uint32_t sk_buf_read(sk_buf *b, uint8_t *dst, uint32_t len);
 
+/* ---- out-of-order data (reassembly, src/tcp/reass.c) ----
+ * Bytes beyond len can be written ahead of the gap before them and taken
+ * into len once the gap fills. Their place is fixed relative to the end of
+ * the in-order data (head + len), so the ring must never be rewound while
+ * they are there: sk_buf_consume() rewinds an emptied ring to offset 0, so
+ * a receive ring that may hold such bytes is consumed with
+ * sk_buf_consume_keep() / sk_buf_read_keep() instead. */
+
+/* Writes up to len bytes @p off bytes past the in-order data (at head +
+ * len + off) without changing len; what would pass the capacity is left
+ * out. @return bytes written (storage must exist). */
+uint32_t sk_buf_write_at(sk_buf *b, uint32_t off, const uint8_t *src, uint32_t len);
+/* Extends len over n bytes already written past it (n <= sk_buf_space). */
+void sk_buf_commit(sk_buf *b, uint32_t n);
+/* Consumes len bytes (len <= b->len) keeping every later byte in place. */
+void sk_buf_consume_keep(sk_buf *b, uint32_t len);
+/* Copies out and consumes up to len bytes with sk_buf_consume_keep(). */
+uint32_t sk_buf_read_keep(sk_buf *b, uint8_t *dst, uint32_t len);
+
 #endif
