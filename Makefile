@@ -20,7 +20,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	./$(BUILD)/synack ping --count 5 --loss 0.2 --delay 10 --seed 3
+	./$(BUILD)/synack demo
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

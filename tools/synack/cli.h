@@ -33,6 +33,8 @@ int cli_parse_ms(const char *s, uint64_t *out_ns); /* milliseconds, may be fract
 /* Subcommands (cmd_<name>.c): the entry point and the usage text. */
 int cmd_ping(int argc, char **argv);
 extern const char cmd_ping_usage[];
+int cmd_demo(int argc, char **argv);
+extern const char cmd_demo_usage[];
 int cmd_serve(int argc, char **argv);
 extern const char cmd_serve_usage[];
 int cmd_connect(int argc, char **argv);

@@ -12,6 +12,8 @@ static int cmd_version(int argc, char **argv);
 static const cli_cmd commands[] = {
     {"help", "show this help, or a command's usage", "usage: synack help [COMMAND]\n", cmd_help},
     {"version", "print the version", "usage: synack version\n", cmd_version},
+    {"demo", "draw the life of one TCP connection as a ladder (virtual time)", cmd_demo_usage,
+     cmd_demo},
     {"ping", "ping between two simulated stacks (virtual time)", cmd_ping_usage, cmd_ping},
     {"serve", "serve echo, discard, chargen or HTTP on a TUN/TAP device", cmd_serve_usage,
      cmd_serve},

@@ -1,0 +1,119 @@
+/* A two-host ladder diagram of one TCP connection, drawn as text the way
+ * RFC 9293's figures draw it (Figures 6-13): one line per segment, an arrow
+ * from the sender's column to the receiver's, and each side's state written
+ * beside the arrow whose sending or receipt made that side enter it.
+ *
+ * The renderer only knows rows: `synack demo` fills them from two stacks on
+ * a memlink, a capture viewer can fill them from a pcap file. It has no
+ * clock, no link and no I/O; the same rows and style always give the same
+ * text.
+ *
+ * Rows are drawn in the order they were added, which should be the order of
+ * the events (segments by the time they were sent). A state change names the
+ * segment row that caused it:
+ *   - a segment sent by the same side (the state was entered on sending it:
+ *     SYN-SENT, FIN-WAIT-1, LAST-ACK) goes on the sender's side of that row;
+ *   - a segment sent to that side and delivered (entered on its receipt:
+ *     SYN-RCVD, ESTABLISHED, CLOSE-WAIT, TIME-WAIT...) goes on the receiver's
+ *     side of that row;
+ *   - none (LADDER_NO_SEG: a user call or a timer without a segment, such as
+ *     LISTEN or TIME-WAIT -> CLOSED) gets a line of its own, where it was added.
+ * A state that cannot go where it asks (the row is not a segment of that
+ * side, the segment was lost, or that side of the row is taken) also gets a
+ * line of its own, so nothing is ever hidden.
+ */
+#ifndef SYNACK_TOOLS_LADDER_H
+#define SYNACK_TOOLS_LADDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/trace.h"
+
+/* Flag bits, as in the TCP header (RFC 9293 3.1). */
+#define LADDER_FIN 0x01u
+#define LADDER_SYN 0x02u
+#define LADDER_RST 0x04u
+#define LADDER_PSH 0x08u
+#define LADDER_ACK 0x10u
+#define LADDER_URG 0x20u
+#define LADDER_ECE 0x40u
+#define LADDER_CWR 0x80u
+
+/* Side A is drawn on the left, side B on the right. */
+typedef enum ladder_side { LADDER_A = 0, LADDER_B = 1 } ladder_side;
+
+#define LADDER_NO_SEG (-1)
+
+typedef struct ladder_seg {
+    ladder_side from;    /* the sender; the receiver is the other side */
+    uint64_t sent_ns;    /* when it was sent */
+    uint64_t arrived_ns; /* when it arrived (ignored when lost) */
+    bool lost;           /* never arrived: drawn ending in an X */
+    uint8_t flags;       /* LADDER_SYN | LADDER_ACK ... */
+    uint32_t seq, ack;   /* as on the wire; ack is shown only with LADDER_ACK */
+    uint32_t len;        /* payload bytes */
+    uint16_t win;        /* as on the wire */
+    uint16_t mss;        /* the MSS option, 0 if the segment has none */
+    bool retransmission; /* see ladder_mark_retransmissions() */
+} ladder_seg;
+
+typedef struct ladder ladder;
+
+/** A ladder with no rows, between hosts labelled @p label_a and @p label_b
+ *  ("10.0.0.1:49152"; copied; may be changed later). NULL if out of memory. */
+ladder *ladder_new(const char *label_a, const char *label_b);
+void ladder_free(ladder *l);
+
+/** Changes the labels (copied). @return 0 or -1 if out of memory. */
+int ladder_set_labels(ladder *l, const char *label_a, const char *label_b);
+
+/** Appends a segment row. @return its row index (>= 0), or -1 if out of memory. */
+int ladder_add_segment(ladder *l, const ladder_seg *seg);
+
+/** The segment at row @p row, to fill in what is known only later (its
+ *  arrival or loss); NULL if that row is not a segment. */
+ladder_seg *ladder_segment_at(ladder *l, int row);
+
+/** Appends a state change: @p side entered @p state at @p t_ns, caused by
+ *  segment row @p seg_row (sent by or delivered to @p side), or
+ *  LADDER_NO_SEG. The row may come after this one (a state entered on
+ *  sending is usually traced just before the segment leaves).
+ *  @return the row index, or -1 if out of memory. */
+int ladder_add_state(ladder *l, ladder_side side, uint64_t t_ns, synack_tcp_state state,
+                     int seg_row);
+
+/** Appends a note (copied; one line, drawn between the two columns).
+ *  @return the row index, or -1 if out of memory. */
+int ladder_add_note(ladder *l, uint64_t t_ns, const char *text);
+
+/** Replaces the text of note row @p row. @return 0, or -1 (not a note, or
+ *  out of memory). */
+int ladder_set_note(ladder *l, int row, const char *text);
+
+/** Number of rows added. */
+size_t ladder_rows(const ladder *l);
+
+/** Marks every segment that carries sequence space (SYN, FIN or data) its
+ *  sender had already sent at least in part (wraparound-safe), as a capture
+ *  viewer must; clears the mark on the others. */
+void ladder_mark_retransmissions(ladder *l);
+
+typedef struct ladder_style {
+    bool absolute; /* raw sequence numbers; default relative to each side's ISN */
+    bool time;     /* send time of each row in the left margin, in ms */
+    bool color;    /* ANSI colours */
+    bool unicode;  /* box-drawing arrows; default plain ASCII */
+} ladder_style;
+
+/** Draws the ladder. Sequence numbers are shown relative to each side's ISN
+ *  (the sequence number of its first SYN; without one, of its first
+ *  segment) unless style->absolute: the first SYN shows Seq=0, and each
+ *  Ack counts from the other side's ISN. The window is shown on a side's
+ *  first segment and whenever it changes (never on a RST).
+ *  @return the text (malloc'ed, ends in a newline, caller frees), or NULL
+ *  if out of memory. */
+char *ladder_render(const ladder *l, const ladder_style *style);
+
+#endif
