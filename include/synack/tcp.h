@@ -88,7 +88,8 @@ int synack_tcp_shutdown(synack_tcp *conn, uint64_t now);
 int synack_tcp_close(synack_tcp *conn, uint64_t now);
 
 /** Abortive close (RFC 9293 3.10.5 ABORT): sends RST where the state calls
- *  for it and releases the handle at once. @return 0. */
+ *  for it and releases the handle at once. In TIME-WAIT, where nothing is
+ *  left to abort, the 2 MSL wait still runs out (as after close). @return 0. */
 int synack_tcp_abort(synack_tcp *conn, uint64_t now);
 
 /** Current state (RFC 9293 3.3.2). */

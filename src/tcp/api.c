@@ -310,6 +310,17 @@ int synack_tcp_abort(synack_tcp *c, uint64_t now)
     }
     c->flags |= SK_TCB_RELEASED;
     c->ev_pending = 0;
+    if (c->state == SYNACK_TCP_TIME_WAIT) {
+        /* Both directions are closed and acknowledged: there is nothing
+         * left to abort. RFC 9293 3.10.5 reads "delete the TCB", but that
+         * would end TIME-WAIT early and lose what 3.6.1 and RFC 1337 keep
+         * it for (re-ACKing a lost last ACK, keeping old duplicates out of
+         * a new incarnation). Like close(), and like BSD and Linux, where
+         * the handle and the TIME-WAIT entry part ways, only the handle goes. */
+        sk_tcb_compact_time_wait(c);
+        leave(tcp);
+        return 0;
+    }
     /* RFC 9293 3.10.5: in SYN-RCVD, ESTABLISHED, FIN-WAIT-1/2 and CLOSE-WAIT
      * send <SEQ=SND.NXT><CTL=RST>; in the other states just delete. */
     switch ((synack_tcp_state)c->state) {

@@ -185,6 +185,46 @@ static void test_time_wait_kept_without_memory_for_compact_entry(void **state)
     assert_int_equal(fa.live, 0);
 }
 
+/* Seeds 401, 1019, 1058, 1420, 1520, 2290, 2655 and 2728 of 3000: an app
+ * that aborts a connection already in TIME-WAIT (its side read the end of
+ * stream, then its abort timer fired) deleted the TCB at once, as RFC 9293
+ * 3.10.5 literally says for TIME-WAIT. That ended TIME-WAIT before 2 MSL
+ * (3.3.2), so the peer's retransmitted FIN, after our last ACK was lost,
+ * drew a RST instead of the ACK 3.10.7.4 asks for: "The only thing that
+ * can arrive in this state is a retransmission of the remote FIN.
+ * Acknowledge it, and restart the 2 MSL timeout." Abort releases the
+ * handle; the TIME-WAIT entry serves out its time. */
+static void test_abort_in_time_wait_keeps_time_wait(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    uint32_t y;
+    synack_tcp *c = open_with_window(t, 65535, &y);
+    assert_int_equal(synack_tcp_shutdown(c, t->now), 0);
+    st_expect(t, F_FIN | F_ACK, y + 1, X + 1, 0, NULL);
+    st_inject(t, PEER_PORT, PORT, F_FIN | F_ACK, X + 1, y + 2, 65535, NULL, NULL, 0);
+    st_expect(t, F_ACK, y + 2, X + 2, 0, NULL);
+    assert_int_equal(synack_tcp_get_state(c), SYNACK_TCP_TIME_WAIT);
+    uint32_t id = synack_tcp_id(c);
+    st_advance(t, 1 * ST_S);
+    assert_int_equal(synack_tcp_abort(c, t->now), 0);
+    st_expect_none(t); /* no RST in TIME-WAIT (3.10.5) */
+    assert_int_equal(synack_stack_tcp_count(t->stack), 1);
+    /* Our last ACK was lost: the peer's FIN again is ACKed, not reset. */
+    st_advance(t, 10 * ST_S);
+    st_inject(t, PEER_PORT, PORT, F_FIN | F_ACK, X + 1, y + 2, 65535, NULL, NULL, 0);
+    st_expect(t, F_ACK, y + 2, X + 2, 0, NULL);
+    /* The retransmitted FIN restarted the 2 MSL timeout. */
+    st_advance(t, 2 * t->cfg.tcp_msl_ns - 1 * ST_MS);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 1);
+    st_advance(t, 2 * ST_MS);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 0);
+    st_expect_states(t, id, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RCVD, SYNACK_TCP_ESTABLISHED,
+                     SYNACK_TCP_FIN_WAIT_1, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED);
+    assert_int_equal(st_stat(t, "tcp_rst_out"), 0);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_closing_sends_queued_data_when_window_opens),
         cmocka_unit_test(test_listen_nomem_frees_cleanly),
         cmocka_unit_test(test_time_wait_kept_without_memory_for_compact_entry),
+        cmocka_unit_test(test_abort_in_time_wait_keeps_time_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
