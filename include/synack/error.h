@@ -25,7 +25,7 @@ extern "C" {
     X(AGAIN, -9, "operation would block; try again later")                                         \
     X(LIMIT, -10, "configured limit reached")                                                      \
     X(NOTFOUND, -11, "no such entry")                                                              \
-    X(HOSTUNREACH, -12, "host unreachable (address resolution failed)")                            \
+    X(HOSTUNREACH, -12, "host unreachable (no ARP reply, or ICMP unreachable)")                    \
     X(REFUSED, -13, "connection refused (peer sent RST)")                                          \
     X(RESET, -14, "connection reset by peer")                                                      \
     X(TIMEDOUT, -15, "connection timed out")                                                       \

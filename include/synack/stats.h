@@ -97,7 +97,12 @@ extern "C" {
     X(tcp_conn_timed_out, "connections that timed out")                                            \
     X(tcp_time_wait_reused, "TIME-WAIT entries reused by a new SYN (RFC 6191)")                    \
     X(tcp_time_wait_dropped, "connections closed without TIME-WAIT: table full")                   \
-    X(tcp_abort_on_data, "connections reset: data arrived after close (RFC 1122 4.2.2.13)")
+    X(tcp_abort_on_data, "connections reset: data arrived after close (RFC 1122 4.2.2.13)")        \
+    X(tcp_icmp_in, "ICMP errors about TCP segments received")                                      \
+    X(tcp_icmp_ignored,                                                                            \
+      "ICMP errors ignored: no such connection or sequence out of window (RFC 5927)")              \
+    X(tcp_icmp_aborted, "connections refused by an ICMP port/protocol unreachable in SYN-SENT")    \
+    X(tcp_pmtu_lowered, "send MSS lowered by ICMP fragmentation needed (RFC 1191)")
 
 #define SYNACK_STATS(X)                                                                            \
     SYNACK_STATS_LINK(X)                                                                           \

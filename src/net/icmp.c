@@ -78,6 +78,9 @@ static int unreach_input(sk_net *net, const sk_ipv4_hdr *ip, const sk_icmp_hdr *
         return SK_DROP(ctx, icmp_drop_malformed, SYNACK_ERR_MALFORMED);
     if (ctx->cb.unreachable)
         ctx->cb.unreachable(ctx->user_data, ip->src, h->code, quoted, len, ctx->now);
+    /* RFC 1122 3.2.2.1: pass it to the transport that sent the datagram. */
+    if (quoted[9] == SK_IPPROTO_TCP && net->tcp_error)
+        net->tcp_error(net->tcp_upper, ip->src, h->type, h->code, (uint16_t)h->rest, quoted, len);
     return 0;
 }
 

@@ -50,6 +50,12 @@ void sk_net_del(sk_net *net)
     sk_free(ctx, net);
 }
 
+void sk_net_set_tcp_error(sk_net *net, sk_proto_error_fn fn, void *upper)
+{
+    net->tcp_error = fn;
+    net->tcp_upper = upper;
+}
+
 void sk_net_set_tcp_input(sk_net *net, sk_proto_input_fn fn, void *upper)
 {
     net->tcp_input = fn;

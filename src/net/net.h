@@ -38,6 +38,17 @@ int sk_net_input(sk_net *net, const uint8_t *frame, size_t len);
 /* Registers TCP. Without it, TCP datagrams get ICMP protocol-unreachable. */
 void sk_net_set_tcp_input(sk_net *net, sk_proto_input_fn fn, void *upper);
 
+/* An ICMP error about a datagram a transport protocol sent (RFC 1122
+ * 3.2.2.1, 4.2.3.9): @p from sent it, @p type/@p code/@p info are the ICMP
+ * header's (info: the next-hop MTU of RFC 1191 for "fragmentation needed"),
+ * @p quoted / @p len the quoted datagram, its IPv4 header checked to be
+ * whole and followed by at least 8 bytes (RFC 792). */
+typedef void (*sk_proto_error_fn)(void *upper, synack_ipv4 from, uint8_t type, uint8_t code,
+                                  uint16_t info, const uint8_t *quoted, size_t len);
+
+/* Registers the handler of ICMP errors about TCP datagrams. */
+void sk_net_set_tcp_error(sk_net *net, sk_proto_error_fn fn, void *upper);
+
 /* Sends the transport payload at buf + SK_NET_HEADROOM (payload_len bytes,
  * its own checksum already complete) to @p dst: prepends the IPv4 header and,
  * on Ethernet, the link header (in place), resolving the next hop by ARP and

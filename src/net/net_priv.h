@@ -25,6 +25,7 @@ struct sk_net {
      * (RFC 1122 3.3.6, 3.2.2). */
     bool in_link_bcast;
     sk_proto_input_fn tcp_input;
+    sk_proto_error_fn tcp_error;
     void *tcp_upper;
     sk_arp_cache arp;     /* Ethernet only */
     sk_pool pkts;         /* Ethernet only: datagrams waiting for ARP */

@@ -66,6 +66,7 @@ int synack_stack_new(const synack_config *cfg, const synack_callbacks *cb, const
         return rv;
     }
     sk_net_set_tcp_input(s->net, sk_tcp_input, s->tcp);
+    sk_net_set_tcp_error(s->net, sk_tcp_icmp_error, s->tcp);
     *out = s;
     return 0;
 }

@@ -29,6 +29,7 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_PERSIST    0x0400u /* the rtx timer runs as the persist timer */
 #define SK_TCB_ACK_NOW    0x0800u /* an ACK must go out at the end of input */
 #define SK_TCB_EOF_READ   0x1000u /* the user has read the end of stream */
+#define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
 /* Common head of every entry in the connection table. */
 typedef struct sk_conn {

@@ -56,6 +56,9 @@ int sk_tcp_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net *n
 void sk_tcp_del(sk_tcp *tcp);
 /* Registered with the net layer (sk_proto_input_fn). */
 int sk_tcp_input(void *tcp, const sk_ipv4_hdr *ip, const uint8_t *seg, size_t len);
+/* icmp_err.c: an ICMP error quoting one of our segments (sk_proto_error_fn). */
+void sk_tcp_icmp_error(void *tcp, synack_ipv4 from, uint8_t type, uint8_t code, uint16_t info,
+                       const uint8_t *quoted, size_t len);
 /* Delivers queued readiness events and frees dead TCBs; the stack calls it
  * before every entry point returns. */
 void sk_tcp_flush_events(sk_tcp *tcp);

@@ -51,7 +51,10 @@ void sk_tcb_rto_sample(sk_tcb *tcb, uint64_t rtt_ns)
 static void time_out(sk_tcb *tcb)
 {
     tcb->tcp->ctx->stats.tcp_conn_timed_out++;
-    sk_tcb_close(tcb, SYNACK_ERR_TIMEDOUT);
+    /* RFC 1122 4.2.3.9: a soft ICMP error is reported when the connection
+     * gives up; it says more than "timed out". */
+    sk_tcb_close(tcb,
+                 (tcb->flags & SK_TCB_SOFT_ERR) ? SYNACK_ERR_HOSTUNREACH : SYNACK_ERR_TIMEDOUT);
 }
 
 void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
