@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libcmocka-dev libpcap-dev tshark tcpdump
-          clang clang-format iproute2 python3 curl netcat-openbsd)
+          clang clang-format iproute2 python3 curl netcat-openbsd iputils-ping)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Checks one TCP connection in a capture: the three-way handshake and the
+four-way close, flags and Seq/Ack numbers (RFC 9293 3.5 figure 6, 3.6
+figure 12).
+
+    wirecheck.py PCAP --port P --opener ADDR --closer ADDR
+
+reads PCAP with tshark, takes the first connection to port P, checks that
+--opener sent its SYN and --closer its first FIN, and prints each segment
+it checked. Exit 0 when every check
+holds, 1 otherwise.
+"""
+import argparse
+import subprocess
+import sys
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+MOD = 1 << 32
+
+
+def flag_str(f):
+    s = "".join(c for bit, c in ((SYN, "S"), (FIN, "F"), (RST, "R"), (PSH, "P")) if f & bit)
+    return s + ("." if f & ACK else "")
+
+
+class Seg:
+    def __init__(self, src, sport, dst, dport, flags, seq, ack, length):
+        self.src, self.sport, self.dst, self.dport = src, int(sport), dst, int(dport)
+        self.flags, self.seq, self.ack, self.len = int(flags, 16), int(seq), int(ack), int(length)
+
+    def frm(self, addr):
+        return self.src == addr
+
+    def __str__(self):
+        return "%s:%d > %s:%d [%s] seq %d ack %d len %d" % (
+            self.src, self.sport, self.dst, self.dport, flag_str(self.flags), self.seq,
+            self.ack if self.flags & ACK else 0, self.len)
+
+
+def read(pcap):
+    out = subprocess.run(
+        ["tshark", "-n", "-r", pcap, "-Y", "tcp", "-T", "fields", "-E", "separator=,",
+         "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport",
+         "-e", "tcp.flags", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw", "-e", "tcp.len"],
+        capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        sys.exit("wirecheck: tshark failed: " + out.stderr)
+    return [Seg(*line.split(",")) for line in out.stdout.splitlines() if line]
+
+
+class Checker:
+    def __init__(self):
+        self.failed = False
+
+    def expect(self, cond, what, seg=None):
+        print("%s %s%s" % ("ok  " if cond else "FAIL", what, "" if seg is None else ": " + str(seg)))
+        if not cond:
+            self.failed = True
+        return cond
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("pcap")
+    p.add_argument("--port", type=int, required=True, help="the listening side's port")
+    p.add_argument("--opener", required=True, help="address that must send the SYN")
+    p.add_argument("--closer", required=True, help="address that must send the first FIN")
+    a = p.parse_args()
+
+    segs = read(a.pcap)
+    syns = [s for s in segs if s.flags & SYN and not s.flags & ACK and s.dport == a.port]
+    if not syns:
+        sys.exit("wirecheck: no SYN to port %d in %s" % (a.port, a.pcap))
+    first = syns[0]
+    ends = {(first.src, first.sport), (first.dst, first.dport)}
+    conn = [s for s in segs if {(s.src, s.sport), (s.dst, s.dport)} == ends]
+    opener, passive = first.src, first.dst
+    closer = a.closer
+    other = passive if closer == opener else opener
+    c = Checker()
+    print("connection %s:%d > %s:%d, %d segments" %
+          (first.src, first.sport, first.dst, first.dport, len(conn)))
+
+    # RFC 9293 3.5: SYN (seq x); SYN,ACK (seq y, ack x+1); ACK (seq x+1, ack y+1).
+    c.expect(opener == a.opener, "the SYN comes from %s" % a.opener, first)
+    if len(conn) < 3:
+        c.expect(False, "at least 3 segments")
+        return 1
+    s0, s1, s2 = conn[0], conn[1], conn[2]
+    x = s0.seq
+    c.expect(s0 is first and s0.flags & (SYN | ACK | FIN | RST) == SYN and s0.len == 0,
+             "1: SYN alone", s0)
+    y = s1.seq
+    c.expect(s1.frm(passive) and s1.flags & (SYN | ACK | FIN | RST) == SYN | ACK and
+             s1.ack == (x + 1) % MOD and s1.len == 0, "2: SYN,ACK with ack = x+1", s1)
+    c.expect(s2.frm(opener) and s2.flags & (SYN | ACK | FIN | RST) == ACK and
+             s2.seq == (x + 1) % MOD and s2.ack == (y + 1) % MOD, "3: ACK with seq = x+1, ack = y+1",
+             s2)
+    c.expect(not any(s.flags & SYN for s in conn[3:]), "no SYN after the handshake")
+    c.expect(not any(s.flags & RST for s in conn), "no RST in the connection")
+
+    # RFC 9293 3.6 figure 12: FIN (seq u); ACK (ack u+1); FIN (seq v);
+    # ACK (seq u+1, ack v+1). u counts the FIN segment's data.
+    fins = [i for i, s in enumerate(conn) if s.flags & FIN]
+    if not c.expect(len(fins) >= 2, "two FINs in the connection"):
+        return 1
+    i1 = fins[0]
+    f1 = conn[i1]
+    c.expect(f1.frm(closer), "4: the first FIN comes from %s" % closer, f1)
+    u = (f1.seq + f1.len) % MOD
+    rest = conn[i1 + 1:]
+    acks1 = [s for s in rest if s.frm(other) and s.ack == (u + 1) % MOD]
+    if not c.expect(acks1, "an ACK of the first FIN (ack = u+1 = %d)" % ((u + 1) % MOD)):
+        return 1
+    a1 = acks1[0]
+    c.expect(a1.flags & ACK and not a1.flags & (FIN | SYN | RST),
+             "5: the first FIN is acknowledged by a segment of its own (four-way, not FIN,ACK)", a1)
+    f2s = [s for s in rest if s.frm(other) and s.flags & FIN]
+    if not c.expect(len(f2s) == 1, "exactly one FIN from %s" % other):
+        return 1
+    f2 = f2s[0]
+    v = (f2.seq + f2.len) % MOD
+    c.expect(f2.ack == (u + 1) % MOD, "6: the second FIN (seq v = %d) carries ack = u+1" % v, f2)
+    c.expect(rest.index(f2) >= rest.index(a1), "the second FIN does not precede the first's ACK")
+    after = rest[rest.index(f2) + 1:]
+    mine = [s for s in after if s.frm(closer)]
+    if not c.expect(len(mine) == 1, "exactly one segment from %s after the second FIN" % closer):
+        for s in mine:
+            print("     " + str(s))
+        return 1
+    a2 = mine[0]
+    c.expect(a2.flags & (SYN | ACK | FIN | RST) == ACK and a2.len == 0 and a2.seq == (u + 1) % MOD and
+             a2.ack == (v + 1) % MOD, "7: the last ACK has seq = u+1, ack = v+1", a2)
+    c.expect(all(s.seq == (u + 1) % MOD for s in rest if s.frm(closer)),
+             "%s sends nothing after its FIN" % closer)
+    c.expect(not any(s.frm(other) for s in after), "%s sends nothing after its FIN" % other)
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
