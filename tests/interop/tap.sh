@@ -4,6 +4,7 @@
 # `synack serve --http`, the echo service half-closes, the handshake and
 # close are right on the wire, and `synack get` / `synack connect` reach
 # the kernel's servers.
+# shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tap curl ping python3 ss tcpdump tshark
 

@@ -4,6 +4,7 @@
 # `synack connect` sends a file through a python echo server and gets it
 # back, a closed port refuses, and when synack aborts (its stdout closed
 # early) the kernel's side sees the reset.
+# shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_client python3 ss
 

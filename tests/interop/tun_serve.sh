@@ -4,6 +4,7 @@
 # sockets use the echo service (a half-close: the client shuts down its
 # writing side and still reads the whole echo), a client aborts with a
 # RST, a connect to a closed port is refused, and ping gets its replies.
+# shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_serve curl nc ping python3 tcpdump tshark
 
@@ -24,7 +25,7 @@ echo_pid=$SERVE_PID
 # ICMP (RFC 792): echo replies, small and near the MTU.
 ping -c 3 -i 0.2 -W 2 10.7.0.2 >"$OUT/ping.out" 2>&1
 check_log "$OUT/ping.out" "3 packets transmitted, 3 received" "ping: 3 echo replies"
-ping -c 2 -i 0.2 -W 2 -s 1472 -M do 10.7.0.2 >"$OUT/ping-big.out" 2>&1
+ping -c 2 -i 0.2 -W 2 -s 1472 -M "do" 10.7.0.2 >"$OUT/ping-big.out" 2>&1
 check_log "$OUT/ping-big.out" "2 packets transmitted, 2 received" "ping -s 1472 (1500-byte datagrams): 2 replies"
 
 # kernel -> synack over HTTP: 64 MiB, then two files on one keep-alive

@@ -5,6 +5,7 @@
 # right flags and Seq/Ack relations, for each side opening and each side
 # closing first. The side that closes first ends in TIME-WAIT: synack's
 # state changes (-v) or the kernel's sockets (ss) must say so.
+# shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_wire tcpdump tshark python3 ss
 
