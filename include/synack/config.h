@@ -85,6 +85,12 @@ typedef struct synack_config {
     uint16_t tcp_ephemeral_lo;    /**< first ephemeral port; default 49152 (RFC 6335 6) */
     uint16_t tcp_ephemeral_hi;    /**< last ephemeral port; default 65535 */
     uint32_t tcp_challenge_ack_limit; /**< challenge ACKs per second (RFC 5961 7); default 1000 */
+    /* ---- TCP receive side ---- */
+    uint16_t tcp_reass_max_ranges; /**< disjoint out-of-order ranges held per connection for
+                                      reassembly (RFC 9293 3.10.7.4); their bytes always lie in the
+                                      receive buffer, so this bounds the bookkeeping, never the
+                                      memory; 0 = drop out-of-order text; default 16 (8 bytes each;
+                                      SACK reports at most 4 blocks, RFC 2018 3) */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

@@ -80,7 +80,9 @@ extern "C" {
     X(tcp_drop_listen, "TCP segments to a listener that were not a SYN")                           \
     X(tcp_drop_backlog, "SYNs dropped: listener backlog full")                                     \
     X(tcp_drop_conn_limit, "SYNs dropped: connection limit reached")                               \
-    X(tcp_drop_ooo, "TCP segments out of order (not yet reassembled)")                             \
+    X(tcp_drop_ooo, "out-of-order segments dropped: reassembly bounds or no memory")               \
+    X(tcp_rcv_ooo, "out-of-order segments held for reassembly (RFC 9293 3.10.7.4)")                \
+    X(tcp_rcv_dup, "segments carrying text received before (trimmed)")                             \
     X(tcp_drop_nomem, "TCP segments dropped: no memory for a buffer")                              \
     X(tcp_rst_out, "RST segments sent")                                                            \
     X(tcp_rst_in, "RST segments that reset a connection")                                          \

@@ -43,6 +43,7 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_ephemeral_lo = 49152;         /* RFC 6335 6 */
     cfg->tcp_ephemeral_hi = 65535;
     cfg->tcp_challenge_ack_limit = 1000; /* RFC 5961 7 */
+    cfg->tcp_reass_max_ranges = 16;
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a

@@ -2,6 +2,7 @@
  * STATUS) behind the socket-like API of include/synack/tcp.h. */
 #include <string.h>
 
+#include "tcp/recv.h"
 #include "tcp/tcp.h"
 #include "wire/seq.h"
 
@@ -162,7 +163,7 @@ ssize_t synack_tcp_recv(synack_tcp *c, void *buf, size_t len, uint64_t now)
     if (c->rcv.len > 0) {
         enter(tcp, now);
         uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-        uint32_t n = sk_buf_read(&c->rcv, buf, want);
+        uint32_t n = sk_buf_read_keep(&c->rcv, buf, want); /* recv.h: never rewind */
         /* Tell the peer the window opened once it grew by enough to matter
          * (RFC 9293 3.8.6.2.2: min(buffer/2, MSS)), so a reader that drained
          * a full buffer restarts the sender without waiting for a probe. */
@@ -174,7 +175,7 @@ ssize_t synack_tcp_recv(synack_tcp *c, void *buf, size_t len, uint64_t now)
             sk_tcp_output(c);
         }
         if (c->rcv.len == 0 && c->state == SYNACK_TCP_CLOSED)
-            sk_buf_release(&c->rcv, tcp->ctx);
+            sk_rcv_release(c);
         leave(tcp);
         return (ssize_t)n;
     }

@@ -8,6 +8,7 @@ void sk_buf_init(sk_buf *b, uint32_t cap)
     b->cap = cap;
     b->head = 0;
     b->len = 0;
+    b->extra = 0;
 }
 
 int sk_buf_reserve(sk_buf *b, sk_ctx *ctx)
@@ -18,12 +19,26 @@ int sk_buf_reserve(sk_buf *b, sk_ctx *ctx)
     return b->data ? 0 : SYNACK_ERR_NOMEM;
 }
 
+int sk_buf_reserve_extra(sk_buf *b, sk_ctx *ctx, uint32_t extra)
+{
+    if (b->data)
+        return b->extra >= extra ? 0 : SYNACK_ERR_NOMEM;
+    size_t ring = ((size_t)b->cap + 7u) & ~(size_t)7u;
+    b->data = sk_malloc(ctx, ring + extra);
+    if (!b->data)
+        return SYNACK_ERR_NOMEM;
+    memset(b->data + ring, 0, extra);
+    b->extra = extra;
+    return 0;
+}
+
 void sk_buf_release(sk_buf *b, sk_ctx *ctx)
 {
     sk_free(ctx, b->data);
     b->data = NULL;
     b->head = 0;
     b->len = 0;
+    b->extra = 0;
 }
 
 uint32_t sk_buf_write(sk_buf *b, const uint8_t *src, uint32_t len)

@@ -9,16 +9,26 @@
 #include "core/ctx.h"
 
 typedef struct sk_buf {
-    uint8_t *data; /* NULL until first use */
-    uint32_t cap;  /* capacity in bytes */
-    uint32_t head; /* offset of the first byte */
-    uint32_t len;  /* bytes held */
+    uint8_t *data;  /* NULL until first use */
+    uint32_t cap;   /* capacity in bytes */
+    uint32_t head;  /* offset of the first byte */
+    uint32_t len;   /* bytes held */
+    uint32_t extra; /* bytes allocated behind the ring (sk_buf_reserve_extra) */
 } sk_buf;
 
 void sk_buf_init(sk_buf *b, uint32_t cap);
 /* Allocates storage if not yet done. @return 0 or SYNACK_ERR_NOMEM. */
 int sk_buf_reserve(sk_buf *b, sk_ctx *ctx);
 void sk_buf_release(sk_buf *b, sk_ctx *ctx);
+/* Like sk_buf_reserve, with @p extra more bytes behind the ring's bytes
+ * (8-byte aligned, zeroed) for state that lives and dies with the ring.
+ * @return 0 or SYNACK_ERR_NOMEM (also when storage exists without extra). */
+int sk_buf_reserve_extra(sk_buf *b, sk_ctx *ctx, uint32_t extra);
+/* The area behind the ring, or NULL when there is none. */
+static inline void *sk_buf_extra(const sk_buf *b)
+{
+    return b->data && b->extra ? b->data + ((b->cap + 7u) & ~7u) : NULL;
+}
 static inline uint32_t sk_buf_space(const sk_buf *b)
 {
     return b->cap - b->len;

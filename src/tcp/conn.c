@@ -2,6 +2,7 @@
  * events, CLOSED and TIME-WAIT. */
 #include <string.h>
 
+#include "tcp/recv.h"
 #include "tcp/tcp.h"
 
 int sk_tcp_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net *net, sk_tcp **out)
@@ -54,7 +55,7 @@ static void tcb_free(sk_tcp *tcp, sk_tcb *tcb)
     if (tcb->anext)
         tcb->anext->aprev = tcb->aprev;
     sk_buf_release(&tcb->snd, tcp->ctx);
-    sk_buf_release(&tcb->rcv, tcp->ctx);
+    sk_rcv_release(tcb);
     sk_free(tcp->ctx, tcb->lst);
     sk_free(tcp->ctx, tcb);
 }
@@ -268,8 +269,9 @@ void sk_tcb_close(sk_tcb *tcb, int err)
     sk_tcb_set_state(tcb, SYNACK_TCP_CLOSED);
     sk_buf_release(&tcb->snd, tcp->ctx);
     /* Unread data stays readable after a graceful end; an error discards it. */
+    sk_rcv_stop(tcb);
     if (err)
-        sk_buf_release(&tcb->rcv, tcp->ctx);
+        sk_rcv_release(tcb);
     if (tcb->listener) {
         /* Never accepted: nobody holds it. */
         unlink_from_listener(tcb);
@@ -292,6 +294,7 @@ void sk_tcb_enter_time_wait(sk_tcb *tcb)
     sk_tcb_set_state(tcb, SYNACK_TCP_TIME_WAIT);
     tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
     sk_buf_release(&tcb->snd, tcp->ctx);
+    sk_rcv_stop(tcb);
     sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, tcp->ctx->now + 2 * tcp->cfg->tcp_msl_ns);
     if (tcb->flags & SK_TCB_RELEASED)
         sk_tcb_compact_time_wait(tcb);

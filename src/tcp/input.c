@@ -3,6 +3,7 @@
  * paragraph it implements. */
 #include <string.h>
 
+#include "tcp/recv.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
 #include "wire/seq.h"
@@ -371,6 +372,7 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         s->data += cut;
         s->len -= cut;
         s->slen -= cut;
+        s->lcut = cut;
         h->seq = tcb->rcv_nxt;
     }
     if (wnd && sk_seq_gt(h->seq + s->len, tcb->rcv_nxt + wnd)) {
@@ -491,30 +493,14 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         return SK_DROP(ctx, tcp_abort_on_data, SYNACK_ERR_STATE);
     }
     bool fin = (h->flags & SK_TCP_FIN) != 0;
-    if (s->len > 0) {
+    bool fin_next = fin && h->seq + s->len == tcb->rcv_nxt;
+    if (s->len > 0 || fin) {
         switch ((synack_tcp_state)tcb->state) {
         case SYNACK_TCP_ESTABLISHED:
         case SYNACK_TCP_FIN_WAIT_1:
         case SYNACK_TCP_FIN_WAIT_2:
-            if (h->seq != tcb->rcv_nxt) {
-                /* Out of order: no reassembly yet. Ask again at once. */
-                ctx->stats.tcp_drop_ooo++;
-                tcb->flags |= SK_TCB_ACK_NOW;
-                fin = false;
-                break;
-            }
-            if (sk_buf_reserve(&tcb->rcv, ctx) < 0) {
-                ctx->stats.tcp_drop_nomem++;
-                fin = false;
-                break;
-            }
-            uint32_t n = sk_buf_write(&tcb->rcv, s->data, s->len);
-            tcb->rcv_nxt += n;
-            if (n < s->len)
-                fin = false;
-            if (n)
-                sk_tcb_raise(tcb, SYNACK_TCP_EV_READABLE);
-            tcb->flags |= SK_TCB_ACK_NOW;
+            /* recv.c: in order to the ring, out of order held, ACK policy. */
+            fin_next = sk_rcv_text(tcb, s, fin);
             break;
         default:
             /* CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN came already. */
@@ -522,8 +508,9 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         }
     }
 
-    /* Eighth, check the FIN bit: only a FIN that is next in sequence. */
-    if (fin && h->seq + s->len == tcb->rcv_nxt && !(tcb->flags & SK_TCB_FIN_RCVD)) {
+    /* Eighth, check the FIN bit: only a FIN that is next in sequence (an
+     * out-of-order one is held by the reassembly until the gap fills). */
+    if (fin_next && !(tcb->flags & SK_TCB_FIN_RCVD)) {
         tcb->rcv_nxt++;
         tcb->flags |= SK_TCB_FIN_RCVD | SK_TCB_ACK_NOW;
         sk_tcb_raise(tcb, SYNACK_TCP_EV_READABLE);
@@ -548,13 +535,6 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         }
     } else if (fin && (tcb->flags & SK_TCB_FIN_RCVD)) {
         tcb->flags |= SK_TCB_ACK_NOW; /* a retransmitted FIN: ACK it again */
-    } else if (fin) {
-        /* A FIN ahead of missing data cannot be processed yet (RFC 9293
-         * 3.10.7.4 eighth: only in sequence). Like any out-of-order
-         * segment it draws an immediate duplicate ACK (RFC 5681 4.2), so
-         * the peer learns of the gap now rather than after its RTO. */
-        ctx->stats.tcp_drop_ooo++;
-        tcb->flags |= SK_TCB_ACK_NOW;
     }
     /* The FIN that came with the ACK of ours could not be processed. */
     if (tcb->state == SYNACK_TCP_FIN_WAIT_1 && our_fin_acked(tcb))

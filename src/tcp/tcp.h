@@ -50,6 +50,7 @@ typedef struct sk_seg {
     const uint8_t *data;
     uint32_t len;  /* payload bytes */
     uint32_t slen; /* SEG.LEN: payload + SYN + FIN */
+    uint32_t lcut; /* text bytes trimmed before RCV.NXT (received already) */
 } sk_seg;
 
 int sk_tcp_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net *net, sk_tcp **out);

@@ -33,6 +33,56 @@ static void on_trace(void *user, const synack_trace_event *ev)
     e->now = ev->now;
 }
 
+/* The counting allocator: each block carries its size in front. */
+#define MEM_HDR 16
+
+static void *mem_malloc(size_t size, void *user)
+{
+    st *t = user;
+    uint8_t *p = malloc(MEM_HDR + size);
+    if (!p)
+        return NULL;
+    memcpy(p, &size, sizeof size);
+    t->mem_live += size;
+    if (t->mem_live > t->mem_peak)
+        t->mem_peak = t->mem_live;
+    return p + MEM_HDR;
+}
+
+static void mem_free(void *ptr, void *user)
+{
+    st *t = user;
+    if (!ptr)
+        return;
+    uint8_t *p = (uint8_t *)ptr - MEM_HDR;
+    size_t size;
+    memcpy(&size, p, sizeof size);
+    t->mem_live -= size;
+    free(p);
+}
+
+static void *mem_calloc(size_t n, size_t size, void *user)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = mem_malloc(n * size, user);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+static void *mem_realloc(void *ptr, size_t size, void *user)
+{
+    void *q = mem_malloc(size, user);
+    if (!q || !ptr)
+        return q;
+    size_t old;
+    memcpy(&old, (uint8_t *)ptr - MEM_HDR, sizeof old);
+    memcpy(q, ptr, old < size ? old : size);
+    mem_free(ptr, user);
+    return q;
+}
+
 static int st_output(void *user, const uint8_t *frame, size_t len, uint64_t now)
 {
     st *t = user;
@@ -56,7 +106,8 @@ st *st_new(void (*tweak)(synack_config *cfg))
     cb.output = st_output;
     cb.tcp_event = on_event;
     t->now = 1000 * ST_S; /* far from zero: catches code that assumes now == 0 */
-    int rv = synack_stack_new(&t->cfg, &cb, NULL, t, t->now, &t->stack);
+    t->mem = (synack_mem){t, mem_malloc, mem_free, mem_calloc, mem_realloc};
+    int rv = synack_stack_new(&t->cfg, &cb, &t->mem, t, t->now, &t->stack);
     assert_int_equal(rv, 0);
     assert_int_equal(synack_stack_add_trace(t->stack, on_trace, t), 0);
     return t;

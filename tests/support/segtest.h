@@ -61,6 +61,9 @@ typedef struct st {
     /* state changes seen by the trace sink, in order */
     st_state_ev states[ST_MAX_STATE_EVS];
     size_t nstates;
+    /* the stack's memory, through a counting allocator */
+    synack_mem mem;
+    size_t mem_live, mem_peak; /* bytes allocated and not freed; the most ever */
 } st;
 
 /* A stack with the given config tweaks applied by @p tweak (may be NULL). */
