@@ -164,16 +164,7 @@ ssize_t synack_tcp_recv(synack_tcp *c, void *buf, size_t len, uint64_t now)
         enter(tcp, now);
         uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
         uint32_t n = sk_buf_read_keep(&c->rcv, buf, want); /* recv.h: never rewind */
-        /* Tell the peer the window opened once it grew by enough to matter
-         * (RFC 9293 3.8.6.2.2: min(buffer/2, MSS)), so a reader that drained
-         * a full buffer restarts the sender without waiting for a probe. */
-        uint32_t edge = c->rcv_nxt + sk_buf_space(&c->rcv);
-        uint32_t step = c->rcv.cap / 2 < c->snd_mss ? c->rcv.cap / 2 : c->snd_mss;
-        if (c->state != SYNACK_TCP_CLOSED && !(c->flags & SK_TCB_FIN_RCVD) &&
-            sk_seq_ge(edge, c->rcv_adv + step)) {
-            c->flags |= SK_TCB_ACK_NOW;
-            sk_tcp_output(c);
-        }
+        sk_rcv_read_done(c);
         if (c->rcv.len == 0 && c->state == SYNACK_TCP_CLOSED)
             sk_rcv_release(c);
         leave(tcp);

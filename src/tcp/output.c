@@ -7,21 +7,6 @@
 #include "wire/checksum.h"
 #include "wire/seq.h"
 
-/* The window we advertise: free receive space, never moving the right
- * edge left (RFC 9293 3.8.6: the window SHOULD NOT shrink). */
-uint16_t sk_tcb_rcv_window(sk_tcb *tcb)
-{
-    uint32_t space = sk_buf_space(&tcb->rcv);
-    if (space > 65535)
-        space = 65535;
-    uint32_t edge = tcb->rcv_nxt + space;
-    if (sk_seq_lt(edge, tcb->rcv_adv))
-        space = tcb->rcv_adv - tcb->rcv_nxt;
-    else
-        tcb->rcv_adv = edge;
-    return (uint16_t)(space > 65535 ? 65535 : space);
-}
-
 static int send_segment(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 raddr,
                         uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                         const sk_tcp_opts *opts, const sk_buf *data, uint32_t data_off,

@@ -107,3 +107,56 @@ bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin)
     tcb->flags |= SK_TCB_ACK_NOW;
     return fin_next;
 }
+
+/* RFC 9293 3.8.6.2.2 (RFC 1122 4.2.3.3): receiver-side SWS avoidance moves
+ * the right edge only in steps of at least min(Fr * RCV.BUFF, Eff.snd.MSS)
+ * with Fr = 1/2; the MSS is the one we announced, the largest segment the
+ * peer sends us. */
+static uint32_t sws_step(const sk_tcb *tcb)
+{
+    uint32_t half = tcb->rcv.cap / 2, mss = tcb->tcp->mss_local;
+    return half < mss ? half : mss;
+}
+
+/* The right edge the free space allows, not yet SWS-rounded. */
+static uint32_t space_edge(const sk_tcb *tcb)
+{
+    uint32_t space = sk_buf_space(&tcb->rcv);
+    if (space > 65535)
+        space = 65535;
+    return tcb->rcv_nxt + space;
+}
+
+/* The window to advertise, from the free receive space: the right edge
+ * never moves left (RFC 9293 3.8.6: the window SHOULD NOT shrink) and moves
+ * right only by a worthwhile step (SWS avoidance above). */
+uint16_t sk_tcb_rcv_window(sk_tcb *tcb)
+{
+    uint32_t edge = space_edge(tcb);
+    if (sk_seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
+        tcb->rcv_adv = tcb->rcv_nxt;
+    /* After the peer's FIN no more text comes, and no silly window: the
+     * edge simply follows the space (the FIN took a number, not a byte). */
+    uint32_t step = (tcb->flags & SK_TCB_FIN_RCVD) ? 1 : sws_step(tcb);
+    if (sk_seq_ge(edge, tcb->rcv_adv + step))
+        tcb->rcv_adv = edge;
+    uint32_t wnd = tcb->rcv_adv - tcb->rcv_nxt;
+    return (uint16_t)(wnd > 65535 ? 65535 : wnd);
+}
+
+void sk_rcv_read_done(sk_tcb *tcb)
+{
+    /* Tell the peer the window opened once it can grow by a worthwhile
+     * step (the SWS rule above), so that a reader draining a full buffer
+     * restarts the sender without waiting for its persist probe (RFC 9293
+     * 3.8.6.2.2, RFC 1122 4.2.3.3). Not after the peer's FIN: it sends no
+     * more. */
+    if (tcb->state == SYNACK_TCP_CLOSED || tcb->state == SYNACK_TCP_TIME_WAIT ||
+        (tcb->flags & SK_TCB_FIN_RCVD))
+        return;
+    if (sk_seq_ge(space_edge(tcb), tcb->rcv_adv + sws_step(tcb))) {
+        tcb->tcp->ctx->stats.tcp_window_updates++;
+        tcb->flags |= SK_TCB_ACK_NOW;
+        sk_tcp_output(tcb);
+    }
+}

@@ -47,4 +47,8 @@ void sk_rcv_release(sk_tcb *tcb);
  * takes it (eighth step), RCV.NXT not yet advanced over it. */
 bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin);
 
+/* After the user read from the ring: sends a window update when the window
+ * can open by enough to matter (receiver SWS avoidance, RFC 9293 3.8.6.2.2). */
+void sk_rcv_read_done(sk_tcb *tcb);
+
 #endif
