@@ -68,5 +68,5 @@ fi
 
 stop "$http_pid" "synack serve --http"
 stop "$echo_pid" "synack serve --echo"
-stop "$py_pid" "python3 -m http.server"
+end "$py_pid" "python3 -m http.server"
 interop_done

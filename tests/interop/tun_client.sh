@@ -65,5 +65,5 @@ wait_exit "$flood_pid" 15 "the flood server"
 check "abort: the kernel's sender gets a reset" [ "$RC" -eq 0 ]
 check_log "$OUT/flood.log" "reset by 10\.7\.1\.2" "abort: reset by synack's address"
 
-stop "$http_pid" "python3 -m http.server" 2>/dev/null
+end "$http_pid" "python3 -m http.server"
 interop_done

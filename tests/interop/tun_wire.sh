@@ -15,8 +15,10 @@ start_capture any "$cap" || interop_done
 # C, D: the kernel opens (synack serve listens).
 start_serve "$OUT/echo.log" --port 7 --echo --tun sk0 --addr 10.7.0.2/24 \
     --peer-addr 10.7.0.1/24 -v || interop_done
+echo_pid=$SERVE_PID
 start_serve "$OUT/http.log" --port 80 --http "$SYNACK_SOURCE_DIR/tests/interop" --tun sk2 \
     --addr 10.7.2.2/24 --peer-addr 10.7.2.1/24 -v || interop_done
+http_pid=$SERVE_PID
 
 # A: synack opens and closes first (stdin ends), the kernel closes later.
 bg "$OUT/a-server.log" python3 "$interop_lib_dir/peer.py" echo-server 7001 --close-delay 0.5
@@ -33,7 +35,6 @@ wait_exit "$a_srv" 10 "the echo server"
 # B: synack opens, the kernel closes first (right after its greeting);
 # synack's stdin ends a second later.
 bg "$OUT/b-server.log" python3 "$interop_lib_dir/peer.py" greet-server 7002 --linger 3
-b_srv=$BG_PID
 wait_until "$INTEROP_WAIT" "the greet server" has_line "$OUT/b-server.log" listening
 sleep 1 | timeout -k 2 30 "$BIN" connect 10.7.1.1 7002 --tun sk1 --addr 10.7.1.2/24 \
     --peer-addr 10.7.1.1/24 -v >"$OUT/b.out" 2>"$OUT/b.err"
@@ -76,5 +77,6 @@ wire "B: synack opens, the kernel closes first" --port 7002 --opener 10.7.1.2 --
 wire "C: the kernel opens, the kernel closes first" --port 7 --opener 10.7.0.1 --closer 10.7.0.1
 wire "D: the kernel opens, synack closes first" --port 80 --opener 10.7.2.1 --closer 10.7.2.2
 
-stop "$SERVE_PID" "synack serve --http"
+stop "$http_pid" "synack serve --http"
+stop "$echo_pid" "synack serve --echo"
 interop_done

@@ -133,6 +133,13 @@ stop() {
     check "$what exits 0 after SIGINT" [ "$RC" -eq 0 ]
 }
 
+# end PID WHAT : stops a helper (not synack) whose exit status is not the
+# point, and waits for it.
+end() {
+    kill -TERM "$1" 2>/dev/null
+    wait_exit "$1" 10 "$2"
+}
+
 ok() { echo "ok   $*"; }
 fail() {
     echo "FAIL $*"
