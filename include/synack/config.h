@@ -91,6 +91,10 @@ typedef struct synack_config {
                                       receive buffer, so this bounds the bookkeeping, never the
                                       memory; 0 = drop out-of-order text; default 16 (8 bytes each;
                                       SACK reports at most 4 blocks, RFC 2018 3) */
+    uint64_t tcp_delack_ns;        /**< longest an ACK of in-order text may wait for a second
+                                      full-sized segment or a reply to ride on (RFC 1122 4.2.3.2: < 0.5 s;
+                                      RFC 5681 4.2); 0 = ACK every segment at once; default 40 ms (Linux's
+                                      minimum delayed-ACK timeout) */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

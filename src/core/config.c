@@ -44,6 +44,7 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_ephemeral_hi = 65535;
     cfg->tcp_challenge_ack_limit = 1000; /* RFC 5961 7 */
     cfg->tcp_reass_max_ranges = 16;
+    cfg->tcp_delack_ns = 40 * SK_MS;
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
@@ -118,6 +119,8 @@ static const char *check_tcp(const synack_config *cfg)
         return "tcp_rto_*: need 0 < rto_min <= rto_initial <= rto_max";
     if (cfg->tcp_ephemeral_lo == 0 || cfg->tcp_ephemeral_lo > cfg->tcp_ephemeral_hi)
         return "tcp_ephemeral_lo/hi: need 0 < lo <= hi";
+    if (cfg->tcp_delack_ns >= 500 * SK_MS)
+        return "tcp_delack_ns: must be < 500 ms (RFC 1122 4.2.3.2)";
     return NULL;
 }
 

@@ -3,6 +3,7 @@
  * layer; payload is copied once, from the send ring into the frame. */
 #include <string.h>
 
+#include "tcp/recv.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
 #include "wire/seq.h"
@@ -49,8 +50,10 @@ static int tcb_send(sk_tcb *tcb, uint32_t seq, uint8_t flags, const sk_tcp_opts 
                     uint32_t data_off, uint32_t len)
 {
     uint16_t win = (flags & SK_TCP_RST) ? 0 : sk_tcb_rcv_window(tcb);
-    if (flags & SK_TCP_ACK)
+    if (flags & SK_TCP_ACK) {
         tcb->flags &= (uint16_t)~SK_TCB_ACK_NOW;
+        sk_rcv_ack_sent(tcb); /* recv.c: the delayed ACK is paid */
+    }
     return send_segment(tcb->tcp, tcb->c.laddr, tcb->c.lport, tcb->c.raddr, tcb->c.rport, seq,
                         tcb->rcv_nxt, flags, win, opts, &tcb->snd, data_off, len);
 }

@@ -22,6 +22,8 @@ int sk_rcv_reserve(sk_tcb *tcb)
     sk_rcv *r = sk_rcv_of(tcb);
     sk_timer_init(&r->delack, delack_fn);
     r->tcb = tcb;
+    r->last_ack = tcb->rcv_nxt;
+    r->rcv_mss = tcb->snd_mss < tcp->mss_local ? tcb->snd_mss : tcp->mss_local;
     uint16_t ranges = tcp->cfg->tcp_reass_max_ranges;
     if (ranges) {
         r->reass = (sk_reass *)(void *)((char *)r + ALIGN8(sizeof(sk_rcv)));
@@ -50,7 +52,33 @@ static void delack_fn(sk_timer *t, uint64_t now)
 {
     (void)now;
     sk_rcv *r = (sk_rcv *)(void *)((char *)t - offsetof(sk_rcv, delack));
+    r->tcb->tcp->ctx->stats.tcp_delayed_acks++;
     sk_tcp_send_ack(r->tcb);
+}
+
+void sk_rcv_ack_sent(sk_tcb *tcb)
+{
+    sk_rcv *r = sk_rcv_of(tcb);
+    if (!r)
+        return;
+    r->last_ack = tcb->rcv_nxt;
+    sk_wheel_cancel(tcb->tcp->wheel, &r->delack);
+}
+
+/* RFC 1122 4.2.3.2 and RFC 5681 4.2: in-order text may wait for a second
+ * full-sized segment, or for data of ours to carry the ACK, but not past
+ * tcp_delack_ns from the first byte not acknowledged. */
+static void ack_in_order(sk_tcb *tcb, sk_rcv *r, uint32_t len)
+{
+    const sk_tcp *tcp = tcb->tcp;
+    if (len > r->rcv_mss)
+        r->rcv_mss = (uint16_t)(len < tcp->mss_local ? len : tcp->mss_local);
+    if (tcp->cfg->tcp_delack_ns == 0 || tcb->rcv_nxt - r->last_ack >= 2u * r->rcv_mss) {
+        tcb->flags |= SK_TCB_ACK_NOW;
+        return;
+    }
+    if (!sk_timer_armed(&r->delack))
+        sk_wheel_arm(tcp->wheel, &r->delack, tcp->ctx->now + tcp->cfg->tcp_delack_ns);
 }
 
 /* Reassembly switched off (tcp_reass_max_ranges 0): only text at RCV.NXT
@@ -102,9 +130,11 @@ bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin)
         sk_tcb_raise(tcb, SYNACK_TCP_EV_READABLE);
     }
     /* RFC 5681 4.2: out-of-order text, and text that fills a gap, are
-     * ACKed at once; so, for now, is everything else. */
-    (void)res.ack_now;
-    tcb->flags |= SK_TCB_ACK_NOW;
+     * ACKed at once; so is a segment we could not take whole. */
+    if (res.ack_now || res.dropped || res.in_order == 0)
+        tcb->flags |= SK_TCB_ACK_NOW;
+    else
+        ack_in_order(tcb, r, s->len);
     return fin_next;
 }
 

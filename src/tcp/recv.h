@@ -21,8 +21,9 @@
 typedef struct sk_rcv {
     sk_timer delack; /* delayed ACK (RFC 1122 4.2.3.2) */
     sk_tcb *tcb;
-    sk_reass *reass;  /* behind this struct; NULL when reassembly is off */
-    uint32_t unacked; /* full-sized segments received since our last ACK */
+    sk_reass *reass;   /* behind this struct; NULL when reassembly is off */
+    uint32_t last_ack; /* RCV.NXT in the last ACK we sent (RFC 7323 4.3 Last.ACK.sent) */
+    uint16_t rcv_mss;  /* largest segment the peer sent, our "full-sized" (RFC 5681 4.2) */
 } sk_rcv;
 
 /* The state behind the ring, or NULL when the ring has no storage. */
@@ -46,6 +47,9 @@ void sk_rcv_release(sk_tcb *tcb);
  * @return true when the peer's FIN is now next in sequence: the caller
  * takes it (eighth step), RCV.NXT not yet advanced over it. */
 bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin);
+
+/* Every segment we send with ACK calls this: the ACK owed is paid. */
+void sk_rcv_ack_sent(sk_tcb *tcb);
 
 /* After the user read from the ring: sends a window update when the window
  * can open by enough to matter (receiver SWS avoidance, RFC 9293 3.8.6.2.2). */

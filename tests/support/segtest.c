@@ -100,6 +100,9 @@ st *st_new(void (*tweak)(synack_config *cfg))
     t->cfg.addr = ST_LOCAL;
     t->cfg.prefix_len = 24;
     t->cfg.seed = 42;
+    /* Segment scripts expect every segment ACKed at once unless they test
+     * delayed ACKs (test_tcp_delack.c turns them back on). */
+    t->cfg.tcp_delack_ns = 0;
     if (tweak)
         tweak(&t->cfg);
     synack_callbacks cb = {0};

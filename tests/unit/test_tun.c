@@ -355,9 +355,10 @@ static void test_loop_carries_kernel_tcp(void **state)
     assert_int_equal(L.got_len, 4);
     assert_memory_equal(L.got, "pong", 4);
     const synack_tun_stats *st = synack_tun_get_stats(L.tun);
-    /* SYN, ACK, "ping" at least; SYN+ACK, ACK, "pong" at least. */
+    /* SYN, ACK, "ping" at least; SYN+ACK and "pong" at least ("pong"
+     * carries the ACK of "ping": delayed ACK, RFC 1122 4.2.3.2). */
     assert_true(st->frames_read >= 3);
-    assert_true(st->frames_written >= 3);
+    assert_true(st->frames_written >= 2);
     assert_true(st->read_batches >= 1 && st->read_batches <= st->frames_read);
     assert_int_equal(st->write_errors, 0);
     assert_int_equal(synack_stack_stats(L.stack)->tcp_conn_established, 1);
