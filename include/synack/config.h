@@ -100,6 +100,17 @@ typedef struct synack_config {
 /** Fills @p cfg with the defaults documented above. */
 void synack_config_default(synack_config *cfg);
 
+/** Applies the named profile to @p cfg: sets the fields that profile
+ *  decides and leaves the others (addresses, limits) as they are.
+ *  - "default": those fields as synack_config_default() sets them.
+ *  - "linux": Linux's defaults, which most published packetdrill scripts
+ *    assume (RTO min 200 ms, initial RTO 1 s, RTO max 120 s, TIME-WAIT
+ *    60 s, SYN retries worth 127 s, ephemeral ports 32768..60999; MSS 1460
+ *    at MTU 1500 as by default).
+ *  @return 0, or SYNACK_ERR_NOTFOUND for an unknown name (cfg untouched),
+ *          SYNACK_ERR_INVAL if cfg or name is NULL. */
+int synack_config_profile(synack_config *cfg, const char *name);
+
 /** Checks a configuration: returns 0, or SYNACK_ERR_INVAL and, if @p why is
  *  not NULL, points *why at a static message naming the bad field ("mtu: ...";
  *  NULL on success). Besides each field's range it rejects an addr that is

@@ -105,6 +105,11 @@ void synack_tcp_remote(const synack_tcp *conn, synack_ipv4 *addr, uint16_t *port
 uint32_t synack_tcp_id(const synack_tcp *conn);
 /** The effective send MSS (RFC 9293 3.7.1, RFC 6691), 0 before the handshake. */
 uint16_t synack_tcp_mss(const synack_tcp *conn);
+/** Bytes received in order and not yet read (what FIONREAD reports). */
+uint32_t synack_tcp_rcv_queued(const synack_tcp *conn);
+/** Bytes in the send buffer, sent but unacknowledged plus not yet sent
+ *  (what SIOCOUTQ reports). */
+uint32_t synack_tcp_snd_queued(const synack_tcp *conn);
 /** A pointer of the user's, kept with the handle. */
 void synack_tcp_set_user(synack_tcp *conn, void *user);
 void *synack_tcp_get_user(const synack_tcp *conn);
