@@ -3,10 +3,11 @@
 #   make check   install what is missing, build, run the whole test suite
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo check check-asan check-clang format format-check install clean
+.PHONY: all deps build demo check check-asan check-tsan check-clang format format-check install clean
 
 all: build
 
@@ -32,6 +33,14 @@ check-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+# The packetdrill object and its harness under ThreadSanitizer: two threads
+# drive one stack there, behind one mutex.
+check-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_TSAN=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target synack_packetdrill test_pd_so
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(BUILD_TSAN) --output-on-failure -L packetdrill
+
 # Warning-free under clang too (build only).
 check-clang: deps
 	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
@@ -47,4 +56,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-clang
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) build-clang
