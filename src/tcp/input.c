@@ -360,14 +360,11 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         s->slen = (h->flags & SK_TCP_SYN) ? 1 : 0;
         tcb->flags |= SK_TCB_ACK_NOW;
     }
-    /* Trim to the window: what starts before RCV.NXT was received already. */
-    if (sk_seq_lt(h->seq, tcb->rcv_nxt)) {
+    /* Trim to the window: what starts before RCV.NXT was received already.
+     * Never a SYN (an old one straddling RCV.NXT with data): RFC 5961 4.2
+     * answers a SYN "irrespective of the sequence number" (fourth step). */
+    if (sk_seq_lt(h->seq, tcb->rcv_nxt) && !(h->flags & SK_TCP_SYN)) {
         uint32_t d = tcb->rcv_nxt - h->seq;
-        if (h->flags & SK_TCP_SYN) {
-            h->flags &= (uint8_t)~SK_TCP_SYN;
-            d--;
-            s->slen--;
-        }
         uint32_t cut = d < s->len ? d : s->len;
         s->data += cut;
         s->len -= cut;
