@@ -185,11 +185,16 @@ check_same_sha() {
 # A file of N MiB of random bytes, made once per build tree and shared by
 # the tests (made under a temporary name: tests run in parallel).
 random_file() { # random_file MIB -> prints the path
+    # Shared by tests that run at once (ctest -j): the content is a pure
+    # function of the size, so two tests creating it together write the same
+    # bytes, and the one that renames last replaces nothing that differs.
     local dir=${SYNACK_TEST_OUT:-/tmp/synack-test-out}/interop/data
     local f=$dir/random-$1M
     if [ ! -s "$f" ]; then
         mkdir -p "$dir"
-        head -c "$(($1 * 1048576))" /dev/urandom >"$f.$$"
+        python3 -c 'import random, sys
+n = int(sys.argv[1]) * 1048576
+sys.stdout.buffer.write(random.Random(n).randbytes(n))' "$1" >"$f.$$"
         mv -f "$f.$$" "$f"
     fi
     echo "$f"
