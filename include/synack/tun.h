@@ -82,6 +82,13 @@ typedef struct synack_tun_config {
     /** Frames read per wake-up and frames queued before a write burst;
      *  1..1024, default 32. */
     uint32_t batch;
+    /** The kernel's queue of frames towards us (txqueuelen, SIOCSIFTXQLEN);
+     *  0 = leave it (500 for a new device). Each frame we write is
+     *  processed by the kernel at once, and the ACKs it answers with wait
+     *  in this queue until we read: a burst of more than twice its length
+     *  (delayed ACKs) loses ACKs, which the sender sees as losses. Raising
+     *  it needs CAP_NET_ADMIN. Default 0. */
+    uint32_t tx_queue_len;
 } synack_tun_config;
 
 /** Fills @p cfg with the defaults above (name empty, TUN, no address). */

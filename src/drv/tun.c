@@ -24,6 +24,7 @@
 #define TUN_BATCH_DEFAULT 32
 #define TUN_BATCH_MAX     1024
 #define TUN_ETH_HLEN      14
+#define TUN_TXQLEN_MAX    (1 << 20) /* the kernel takes an int; a sane bound */
 /* Largest frame the kernel can hand us without GSO (IFF_VNET_HDR is not
  * asked for): an IPv4 datagram's total length is 16 bits. */
 #define TUN_RX_MAX (65535 + TUN_ETH_HLEN)
@@ -200,6 +201,13 @@ static int configure_device(synack_tun *t, const synack_tun_config *cfg, char *w
         ifr.ifr_mtu = cfg->mtu;
         rv = ifreq_ioctl(sock, SIOCSIFMTU, &ifr, "setting the MTU", t->name, why, why_len);
     }
+    if (rv == 0 && cfg->tx_queue_len) {
+        memset(&ifr, 0, sizeof(ifr));
+        memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+        ifr.ifr_qlen = (int)cfg->tx_queue_len;
+        rv = ifreq_ioctl(sock, SIOCSIFTXQLEN, &ifr, "setting the transmit queue length", t->name,
+                         why, why_len);
+    }
     if (rv == 0 && cfg->peer_addr) {
         memset(&ifr, 0, sizeof(ifr));
         memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
@@ -255,6 +263,10 @@ static int check_config(const synack_tun_config *cfg, char *why, size_t why_len)
     }
     if (cfg->batch < 1 || cfg->batch > TUN_BATCH_MAX) {
         say(why, why_len, "batch must be 1..%d", TUN_BATCH_MAX);
+        return SYNACK_ERR_INVAL;
+    }
+    if (cfg->tx_queue_len > TUN_TXQLEN_MAX) {
+        say(why, why_len, "tx_queue_len %u is over %d", cfg->tx_queue_len, TUN_TXQLEN_MAX);
         return SYNACK_ERR_INVAL;
     }
     if (cfg->mtu && cfg->mtu < 68) {

@@ -41,6 +41,20 @@ check_same_sha "curl keep-alive: first" "$dir/small.bin" "$OUT/s1.got"
 check_same_sha "curl keep-alive: second" "$dir/small.bin" "$OUT/s2.got"
 check "curl keep-alive: the second request reuses the connection" \
     test "$(tr -d '\n' <"$OUT/keepalive.out")" = "10"
+# 32 connections at once: each sends a window, the kernel's ACKs to all
+# of that wait in the device's queue until synack reads them. Nothing may
+# be dropped there (synack makes the queue deep enough; 500 frames lost
+# ACKs and forced retransmission timeouts).
+args=()
+for i in $(seq 32); do args+=(-o "$OUT/p$i.got" http://10.7.0.2/small.bin); done
+curl -fsS --max-time 60 --parallel --parallel-max 32 "${args[@]}" >"$OUT/parallel.out" 2>&1
+check "curl: 32 parallel fetches exit 0" [ $? -eq 0 ]
+bad=0
+for i in $(seq 32); do cmp -s "$dir/small.bin" "$OUT/p$i.got" || bad=$((bad + 1)); done
+check "curl: 32 parallel fetches, all 32 files intact" [ "$bad" -eq 0 ]
+rm -f "$OUT"/p*.got
+tx_dropped() { ip -s -j link show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'; }
+check "the kernel dropped no frame on its way to synack" test "$(tx_dropped sk0)" = 0
 curl -sS --max-time 10 -o /dev/null -w '%{http_code}\n' http://10.7.0.2/missing >"$OUT/404.out" 2>&1
 check "curl: a missing file is 404" test "$(cat "$OUT/404.out")" = "404"
 

@@ -45,6 +45,7 @@ static void test_config_default(void **state)
     assert_false(c.up);
     assert_int_equal(c.mtu, 0);
     assert_int_equal(c.batch, 32);
+    assert_int_equal(c.tx_queue_len, 0);
 }
 
 static void expect_inval(const synack_tun_config *c, const char *msg)
@@ -77,6 +78,10 @@ static void test_config_errors(void **state)
     expect_inval(&c, "batch must be 1..1024");
     c.batch = 1025;
     expect_inval(&c, "batch must be 1..1024");
+
+    synack_tun_config_default(&c);
+    c.tx_queue_len = (1u << 20) + 1;
+    expect_inval(&c, "tx_queue_len 1048577 is over 1048576");
 
     synack_tun_config_default(&c);
     c.mtu = 67;
@@ -136,6 +141,18 @@ static void kernel_view(const char *name, short *flags, int *mtu, uint32_t *addr
     close(s);
 }
 
+static int kernel_txqlen(const char *name)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, name);
+    assert_int_equal(ioctl(s, SIOCGIFTXQLEN, &ifr), 0);
+    close(s);
+    return ifr.ifr_qlen;
+}
+
 static void test_open_configures_device(void **state)
 {
     (void)state;
@@ -154,6 +171,7 @@ static void test_open_configures_device(void **state)
     assert_int_equal(mtu, 1500);
     assert_int_equal(addr, 0x0a090001);
     assert_int_equal(mask, 0xffffff00);
+    assert_int_equal(kernel_txqlen("sktun0"), 500); /* left alone by default */
     synack_tun_close(t);
     /* Not persistent: the device went away with its descriptor. */
     assert_int_equal(if_nametoindex("sktun0"), 0);
@@ -172,6 +190,14 @@ static void test_open_configures_device(void **state)
     assert_false(flags & IFF_UP);
     assert_int_equal(mtu, 1400);
     assert_int_equal(addr, 0);
+    synack_tun_close(t);
+
+    /* A deeper queue towards us, for the ACKs a burst of ours provokes. */
+    synack_tun_config_default(&c);
+    strcpy(c.name, "sktun1");
+    c.tx_queue_len = 4096;
+    assert_int_equal(synack_tun_open(&c, NULL, &t, why, sizeof(why)), 0);
+    assert_int_equal(kernel_txqlen("sktun1"), 4096);
     synack_tun_close(t);
 }
 

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The kernel's queue towards a device we configure (tun.h: tx_queue_len). */
+#define NL_TX_QUEUE_LEN 4096
+
 /* ---- options -------------------------------------------------------------- */
 
 bool nl_take(nl_cursor *c, const char *lng, const char *shrt)
@@ -220,6 +223,11 @@ static int open_device(netloop *nl)
     tcfg.peer_prefix_len = o->peer_prefix_len;
     tcfg.up = o->peer != 0;
     tcfg.mtu = o->mtu;
+    /* A device we configure gets a queue deep enough for the ACKs the
+     * kernel sends back during one of our bursts (500 loses ACKs as soon
+     * as a few dozen connections send a window each; see tun.h). */
+    if (o->peer)
+        tcfg.tx_queue_len = NL_TX_QUEUE_LEN;
     char why[256];
     int rv = synack_tun_open(&tcfg, NULL, &nl->tun, why, sizeof(why));
     if (rv == 0)
