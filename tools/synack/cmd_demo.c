@@ -329,16 +329,8 @@ static void on_segment_sent(demo_run *r, int from, const uint8_t *frame, size_t 
     plen = (size_t)ip.total_len - ip.hlen;
     if (sk_tcp_parse(p, plen, &h) < 0 || sk_tcp_parse_options(h.opts, h.opts_len, &opts) < 0)
         return;
-    ladder_seg seg = {
-        .from = (ladder_side)from,
-        .sent_ns = now,
-        .flags = h.flags,
-        .seq = h.seq,
-        .ack = h.ack,
-        .len = (uint32_t)(plen - h.hlen),
-        .win = h.win,
-        .mss = opts.has_mss ? opts.mss : 0,
-    };
+    ladder_seg seg = {.from = (ladder_side)from, .sent_ns = now};
+    ladder_seg_from_tcp(&seg, &h, &opts, (uint32_t)(plen - h.hlen));
     int row = ladder_add_segment(r->lad, &seg);
     if (row < 0 || r->nfl == MAX_INFLIGHT) {
         r->overflow = true;
@@ -852,10 +844,10 @@ static void explain(const demo_run *r, int rtx, char *out, size_t cap)
 static int count_retransmissions(ladder *l)
 {
     int n = 0;
-    ladder_mark_retransmissions(l);
+    ladder_analyze(l);
     for (size_t i = 0; i < ladder_rows(l); i++) {
         ladder_seg *s = ladder_segment_at(l, (int)i);
-        if (s && s->retransmission)
+        if (s && (s->analysis & LADDER_AN_RETRANSMISSION))
             n++;
     }
     return n;

@@ -3,9 +3,12 @@
  * widest label, arrow and state, so the three columns stay aligned. */
 #include "ladder.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "wire/tcp.h"
 
 enum row_kind { ROW_SEG, ROW_STATE, ROW_NOTE };
 
@@ -89,6 +92,47 @@ static lrow *push_row(ladder *l)
     return r;
 }
 
+void ladder_seg_from_tcp(ladder_seg *seg, const sk_tcp_hdr *h, const sk_tcp_opts *o,
+                         uint32_t payload_len)
+{
+    seg->flags = h->flags;
+    seg->seq = h->seq;
+    seg->ack = h->ack;
+    seg->len = payload_len;
+    seg->win = h->win;
+    seg->sport = h->sport;
+    seg->dport = h->dport;
+    seg->csum = h->csum;
+    seg->urg = h->urg;
+    seg->hlen = h->hlen;
+    seg->opts = 0;
+    seg->mss = 0;
+    seg->nsack = 0;
+    if (o->has_mss) {
+        seg->opts |= LADDER_OPT_MSS;
+        seg->mss = o->mss;
+    }
+    if (o->has_wscale) {
+        seg->opts |= LADDER_OPT_WS;
+        seg->wscale = o->wscale;
+    }
+    if (o->sack_permitted)
+        seg->opts |= LADDER_OPT_SACK_PERM;
+    if (o->has_ts) {
+        seg->opts |= LADDER_OPT_TS;
+        seg->tsval = o->tsval;
+        seg->tsecr = o->tsecr;
+    }
+    if (o->nsack) {
+        seg->opts |= LADDER_OPT_SACK;
+        seg->nsack = o->nsack < LADDER_MAX_SACK ? o->nsack : LADDER_MAX_SACK;
+        for (int i = 0; i < seg->nsack; i++) {
+            seg->sack[i][0] = o->sack[i].left;
+            seg->sack[i][1] = o->sack[i].right;
+        }
+    }
+}
+
 int ladder_add_segment(ladder *l, const ladder_seg *seg)
 {
     lrow *r = push_row(l);
@@ -164,30 +208,158 @@ static uint32_t seg_space(const ladder_seg *s)
     return s->len + ((s->flags & LADDER_SYN) ? 1u : 0u) + ((s->flags & LADDER_FIN) ? 1u : 0u);
 }
 
-void ladder_mark_retransmissions(ladder *l)
+const char *ladder_state_name(synack_tcp_state s)
 {
-    bool seen[2] = {false, false};
-    uint32_t high[2] = {0, 0}; /* highest sequence number sent + 1, per sender */
+    return s == LADDER_STATE_UNKNOWN ? "?" : synack_tcp_state_name(s);
+}
+
+const char *ladder_label(const ladder *l, ladder_side side)
+{
+    return l->label[side];
+}
+
+static bool seq_le(uint32_t a, uint32_t b)
+{
+    return !seq_lt(b, a);
+}
+
+/* What a sender has put on the wire so far, to tell a retransmission
+ * (space sent before) from an out-of-order segment (a hole filled late). */
+typedef struct sent_space {
+    bool seen;
+    uint32_t high; /* highest sequence number sent + 1 */
+    /* Sent ranges [lo, hi), merged; a few are enough for a ladder: when
+     * they run out, the oldest is merged into its neighbour (a hole then
+     * looks sent: retransmission rather than out-of-order). */
+    uint32_t lo[16], hi[16];
+    int n;
+    /* The last segment, for duplicate ACKs and window updates. */
+    bool have_ack;
+    uint32_t last_ack;
+    uint32_t last_win; /* scaled */
+    uint16_t dups;
+} sent_space;
+
+static bool range_overlaps_sent(const sent_space *sp, uint32_t lo, uint32_t hi)
+{
+    for (int i = 0; i < sp->n; i++)
+        if (seq_lt(lo, sp->hi[i]) && seq_lt(sp->lo[i], hi))
+            return true;
+    return false;
+}
+
+static void range_add(sent_space *sp, uint32_t lo, uint32_t hi)
+{
+    for (int i = 0; i < sp->n; i++) {
+        if (seq_le(lo, sp->hi[i]) && seq_le(sp->lo[i], hi)) {
+            if (seq_lt(lo, sp->lo[i]))
+                sp->lo[i] = lo;
+            if (seq_lt(sp->hi[i], hi))
+                sp->hi[i] = hi;
+            return;
+        }
+    }
+    if (sp->n == 16) {
+        sp->hi[0] = sp->hi[1];
+        memmove(&sp->lo[1], &sp->lo[2], 14 * sizeof(uint32_t));
+        memmove(&sp->hi[1], &sp->hi[2], 14 * sizeof(uint32_t));
+        sp->n--;
+    }
+    sp->lo[sp->n] = lo;
+    sp->hi[sp->n++] = hi;
+}
+
+void ladder_window_scales(const ladder *l, uint8_t scale[2])
+{
+    bool syn[2] = {false, false}, ws[2] = {false, false};
+    uint8_t shift[2] = {0, 0};
+    for (size_t i = 0; i < l->n; i++) {
+        const ladder_seg *s = &l->rows[i].seg;
+        if (l->rows[i].kind != ROW_SEG || !(s->flags & LADDER_SYN) || syn[s->from])
+            continue;
+        syn[s->from] = true;
+        ws[s->from] = (s->opts & LADDER_OPT_WS) != 0;
+        shift[s->from] = s->wscale > 14 ? 14 : s->wscale; /* RFC 7323 2.3 */
+    }
+    bool on = ws[0] && ws[1];
+    scale[0] = on ? shift[0] : 0;
+    scale[1] = on ? shift[1] : 0;
+}
+
+static uint32_t scaled_win(const ladder_seg *s, const uint8_t scale[2])
+{
+    /* RFC 7323 2.2: the window of a SYN is never scaled. */
+    return (s->flags & LADDER_SYN) ? s->win : (uint32_t)s->win << scale[s->from];
+}
+
+static uint8_t analyze_space(sent_space *sp, ladder_seg *s, unsigned *syns)
+{
+    uint32_t space = seg_space(s);
+    uint8_t an = 0;
+    if (s->flags & LADDER_SYN) {
+        /* RFC 9293 3.5, Figure 8: in a simultaneous open the SYN,ACK
+         * repeats the SYN's sequence number as the next step of the
+         * handshake, not as a retransmission; only the same kind of SYN
+         * again is one. */
+        unsigned kind = (s->flags & LADDER_ACK) ? 2u : 1u;
+        if (*syns & kind)
+            an = LADDER_AN_RETRANSMISSION;
+        *syns |= kind;
+    } else if (sp->seen && seq_lt(s->seq, sp->high)) {
+        an = range_overlaps_sent(sp, s->seq, s->seq + space) ? LADDER_AN_RETRANSMISSION
+                                                             : LADDER_AN_OUT_OF_ORDER;
+    }
+    if (!sp->seen || seq_lt(sp->high, s->seq + space))
+        sp->high = s->seq + space;
+    sp->seen = true;
+    range_add(sp, s->seq, s->seq + space);
+    return an;
+}
+
+void ladder_analyze(ladder *l)
+{
+    sent_space sp[2];
+    memset(sp, 0, sizeof(sp));
     unsigned syns[2] = {0, 0}; /* bit 0: a SYN sent, bit 1: a SYN,ACK sent */
+    uint8_t scale[2];
+    ladder_window_scales(l, scale);
     for (size_t i = 0; i < l->n; i++) {
         if (l->rows[i].kind != ROW_SEG)
             continue;
         ladder_seg *s = &l->rows[i].seg;
-        uint32_t space = seg_space(s);
-        s->retransmission = space > 0 && seen[s->from] && seq_lt(s->seq, high[s->from]);
-        if (s->flags & LADDER_SYN) {
-            /* RFC 9293 3.5, Figure 8: in a simultaneous open the SYN,ACK
-             * repeats the SYN's sequence number as the next step of the
-             * handshake, not as a retransmission; only the same kind of
-             * SYN again is one. */
-            unsigned kind = (s->flags & LADDER_ACK) ? 2u : 1u;
-            s->retransmission = (syns[s->from] & kind) != 0;
-            syns[s->from] |= kind;
+        sent_space *me = &sp[s->from];
+        s->analysis = 0;
+        s->dup_ack = 0;
+        if (s->flags & LADDER_RST)
+            continue;
+        uint32_t win = scaled_win(s, scale);
+        bool ctl = (s->flags & (LADDER_SYN | LADDER_FIN)) != 0;
+        if (seg_space(s) > 0) {
+            s->analysis = analyze_space(me, s, &syns[s->from]);
+        } else if (!me->seen) {
+            me->seen = true; /* a capture that starts with this side's ACKs */
+            me->high = s->seq;
+        } else if ((s->flags & LADDER_ACK) && me->have_ack && me->seen && s->seq == me->high &&
+                   s->ack == me->last_ack) {
+            /* Wireshark's rules: no data, no SYN/FIN/RST, the next Seq, the
+             * same Ack: only the window changed (an update), or nothing
+             * changed and the window is open (a duplicate ACK, RFC 5681 2). */
+            if (win != me->last_win && win != 0)
+                s->analysis = LADDER_AN_WINDOW_UPDATE;
+            else if (win == me->last_win && win != 0 && !ctl)
+                s->analysis = LADDER_AN_DUP_ACK;
         }
-        if (space > 0 && (!seen[s->from] || seq_lt(high[s->from], s->seq + space))) {
-            high[s->from] = s->seq + space;
-            seen[s->from] = true;
+        if (win == 0 && !(s->flags & LADDER_SYN))
+            s->analysis |= LADDER_AN_ZERO_WINDOW;
+        if (s->analysis & LADDER_AN_DUP_ACK)
+            s->dup_ack = ++me->dups;
+        else if (!(s->flags & LADDER_ACK) || s->ack != me->last_ack || seg_space(s) > 0)
+            me->dups = 0;
+        if (s->flags & LADDER_ACK) {
+            me->have_ack = true;
+            me->last_ack = s->ack;
         }
+        me->last_win = win;
     }
 }
 
@@ -231,24 +403,7 @@ static void sb_spaces(sbuf *b, size_t n)
         sb_add(b, " ", 1);
 }
 
-/* ---- layout -------------------------------------------------------------- */
-
-/* One output line: a segment row with the states beside it, a note, or
- * states on their own. */
-typedef struct line {
-    int row;            /* the segment or note row, -1 for states alone */
-    uint64_t t;         /* for the time margin */
-    const char *st[2];  /* state written on side A / B, NULL if none */
-    char label[160];    /* segment rows: the text on the arrow */
-    size_t label_cells; /* its width in columns */
-    size_t rtx_at;      /* where " (retransmission)" starts in label, or 0 */
-} line;
-
-typedef struct layout {
-    line *lines;
-    size_t n;
-    size_t time_w, left_w, arrow_w;
-} layout;
+/* ---- lines ---------------------------------------------------------------- */
 
 /* Whether the receiver of segment row @p sr sent a segment drawn below it
  * before it arrived (the two crossed, as SYNs in a simultaneous open do):
@@ -280,17 +435,19 @@ static bool state_fits(const ladder *l, const lrow *st, const bool (*taken)[2])
 }
 
 /* Decides which state rows sit beside their segment; builds the lines. */
-static int build_lines(const ladder *l, layout *lay)
+static ladder_line *build_lines(const ladder *l, size_t *nlines)
 {
-    bool(*taken)[2] = calloc(l->n ? l->n : 1, sizeof(*taken));
-    bool *attached = calloc(l->n ? l->n : 1, sizeof(bool));
-    int *seg_line = calloc(l->n ? l->n : 1, sizeof(int));
-    lay->lines = calloc(l->n ? l->n : 1, sizeof(line));
-    if (!taken || !attached || !seg_line || !lay->lines) {
+    size_t cap = l->n ? l->n : 1;
+    bool(*taken)[2] = calloc(cap, sizeof(*taken));
+    bool *attached = calloc(cap, sizeof(bool));
+    size_t *seg_line = calloc(cap, sizeof(size_t));
+    ladder_line *lines = calloc(cap, sizeof(ladder_line));
+    if (!taken || !attached || !seg_line || !lines) {
         free(taken);
         free(attached);
         free(seg_line);
-        return -1;
+        free(lines);
+        return NULL;
     }
     for (size_t i = 0; i < l->n; i++) {
         const lrow *r = &l->rows[i];
@@ -306,39 +463,88 @@ static int build_lines(const ladder *l, layout *lay)
             continue;
         if (r->kind == ROW_STATE) {
             /* States alone at the same time, on different sides, share a line. */
-            line *prev = n ? &lay->lines[n - 1] : NULL;
-            if (prev && prev->row < 0 && prev->t == r->t && !prev->st[r->side]) {
-                prev->st[r->side] = synack_tcp_state_name(r->state);
+            ladder_line *prev = n ? &lines[n - 1] : NULL;
+            if (prev && prev->row < 0 && prev->t == r->t && !prev->state[r->side]) {
+                prev->state[r->side] = ladder_state_name(r->state);
                 continue;
             }
-            line *ln = &lay->lines[n++];
+            ladder_line *ln = &lines[n++];
             ln->row = -1;
             ln->t = r->t;
-            ln->st[r->side] = synack_tcp_state_name(r->state);
+            ln->state[r->side] = ladder_state_name(r->state);
             continue;
         }
-        line *ln = &lay->lines[n++];
+        ladder_line *ln = &lines[n++];
         ln->row = (int)i;
         ln->t = r->t;
-        if (r->kind == ROW_SEG)
-            seg_line[i] = (int)(n - 1);
+        if (r->kind == ROW_SEG) {
+            ln->seg = &r->seg;
+            seg_line[i] = n - 1;
+        } else {
+            ln->note = r->note;
+        }
     }
     for (size_t i = 0; i < l->n; i++) {
         const lrow *r = &l->rows[i];
         if (r->kind == ROW_STATE && attached[i])
-            lay->lines[seg_line[r->seg_row]].st[r->side] = synack_tcp_state_name(r->state);
+            lines[seg_line[r->seg_row]].state[r->side] = ladder_state_name(r->state);
     }
-    lay->n = n;
     free(taken);
     free(attached);
     free(seg_line);
-    return 0;
+    *nlines = n;
+    return lines;
+}
+
+/* Appends to a fixed buffer, never past its end. */
+static void lab_add(char *p, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void lab_add(char *p, size_t cap, size_t *used, const char *fmt, ...)
+{
+    if (*used + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(p + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *used += (size_t)k < cap - *used ? (size_t)k : cap - *used - 1;
+}
+
+/* The options worth reading on the arrow: a SYN's negotiation (MSS, window
+ * scale, SACK permitted) and SACK blocks. Timestamps change on every
+ * segment and would drown the numbers: the detailed views show them. */
+static void options_label(const ladder_seg *s, uint32_t base, bool rel, char *p, size_t cap,
+                          size_t *used)
+{
+    const char *sep = " <";
+    if (s->opts & LADDER_OPT_MSS) {
+        lab_add(p, cap, used, "%sMSS=%u", sep, s->mss);
+        sep = ",";
+    }
+    if (s->opts & LADDER_OPT_WS) {
+        lab_add(p, cap, used, "%sWS=%u", sep, s->wscale);
+        sep = ",";
+    }
+    if (s->opts & LADDER_OPT_SACK_PERM) {
+        lab_add(p, cap, used, "%sSACK_PERM", sep);
+        sep = ",";
+    }
+    if (s->opts & LADDER_OPT_SACK) {
+        for (int i = 0; i < s->nsack && i < LADDER_MAX_SACK; i++) {
+            uint32_t lo = s->sack[i][0] - (rel ? base : 0), hi = s->sack[i][1] - (rel ? base : 0);
+            lab_add(p, cap, used, "%sSACK=%lu-%lu", sep, (unsigned long)lo, (unsigned long)hi);
+            sep = ",";
+        }
+    }
+    if (sep[0] == ',')
+        lab_add(p, cap, used, ">");
 }
 
 /* The text on a segment's arrow, RFC 9293 figure style but with names:
  * "SYN,ACK Seq=0 Ack=1 Win=65535 <MSS=1460>". */
 static void segment_label(const ladder_seg *s, const uint32_t base[2], const bool have_base[2],
-                          bool show_win, line *ln)
+                          bool show_win, uint32_t win, ladder_line *ln)
 {
     static const char *const names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
     char *p = ln->label;
@@ -348,36 +554,42 @@ static void segment_label(const ladder_seg *s, const uint32_t base[2], const boo
     for (int k = 0; k < 8; k++) {
         int bit = order[k];
         if (s->flags & (1u << bit))
-            used += (size_t)snprintf(p + used, cap - used, "%s%s", used ? "," : "", names[bit]);
+            lab_add(p, cap, &used, "%s%s", used ? "," : "", names[bit]);
     }
     if (!used)
-        used += (size_t)snprintf(p + used, cap - used, "none");
+        lab_add(p, cap, &used, "none");
     ladder_side to = s->from == LADDER_A ? LADDER_B : LADDER_A;
     uint32_t seq = have_base[s->from] ? s->seq - base[s->from] : s->seq;
-    used += (size_t)snprintf(p + used, cap - used, " Seq=%lu", (unsigned long)seq);
+    lab_add(p, cap, &used, " Seq=%lu", (unsigned long)seq);
     if (s->flags & LADDER_ACK) {
         uint32_t ack = have_base[to] ? s->ack - base[to] : s->ack;
-        used += (size_t)snprintf(p + used, cap - used, " Ack=%lu", (unsigned long)ack);
+        lab_add(p, cap, &used, " Ack=%lu", (unsigned long)ack);
     }
     if (show_win)
-        used += (size_t)snprintf(p + used, cap - used, " Win=%u", s->win);
+        lab_add(p, cap, &used, " Win=%lu", (unsigned long)win);
     if (s->len)
-        used += (size_t)snprintf(p + used, cap - used, " Len=%lu", (unsigned long)s->len);
-    if (s->mss)
-        used += (size_t)snprintf(p + used, cap - used, " <MSS=%u>", s->mss);
-    if (s->retransmission) {
-        ln->rtx_at = used;
-        used += (size_t)snprintf(p + used, cap - used, " (retransmission)");
-    }
-    ln->label_cells = strlen(p); /* plain ASCII: one column per byte */
+        lab_add(p, cap, &used, " Len=%lu", (unsigned long)s->len);
+    options_label(s, base[to], have_base[to], p, cap, &used);
+
+    char *a = ln->analysis;
+    size_t acap = sizeof(ln->analysis), aused = 0;
+    if (s->analysis & LADDER_AN_RETRANSMISSION)
+        lab_add(a, acap, &aused, "retransmission");
+    if (s->analysis & LADDER_AN_OUT_OF_ORDER)
+        lab_add(a, acap, &aused, "%sout-of-order", aused ? ", " : "");
+    if (s->analysis & LADDER_AN_DUP_ACK)
+        lab_add(a, acap, &aused, "%sdup ACK #%u", aused ? ", " : "", s->dup_ack);
+    if (s->analysis & LADDER_AN_WINDOW_UPDATE)
+        lab_add(a, acap, &aused, "%swindow update", aused ? ", " : "");
+    if (s->analysis & LADDER_AN_ZERO_WINDOW)
+        lab_add(a, acap, &aused, "%szero window", aused ? ", " : "");
 }
 
-/* Each side's ISN: the sequence number of its first SYN, else of its first
- * segment (a capture that starts mid-connection). */
-static void find_bases(const ladder *l, uint32_t base[2], bool have[2])
+void ladder_bases(const ladder *l, uint32_t base[2], bool have[2])
 {
     bool syn[2] = {false, false};
     have[0] = have[1] = false;
+    base[0] = base[1] = 0;
     for (size_t i = 0; i < l->n; i++) {
         const lrow *r = &l->rows[i];
         if (r->kind != ROW_SEG)
@@ -394,34 +606,47 @@ static void find_bases(const ladder *l, uint32_t base[2], bool have[2])
     }
 }
 
-static void format_time(uint64_t ns, char *buf, size_t cap)
+ladder_line *ladder_lines(const ladder *l, bool absolute, size_t *nlines)
 {
-    snprintf(buf, cap, "%llu.%03llu", (unsigned long long)(ns / 1000000u),
-             (unsigned long long)(ns % 1000000u / 1000u));
-}
-
-static void fill_labels(const ladder *l, const ladder_style *st, layout *lay)
-{
+    ladder_line *lines = build_lines(l, nlines);
+    if (!lines)
+        return NULL;
     uint32_t base[2] = {0, 0};
     bool have[2] = {false, false};
-    if (!st->absolute)
-        find_bases(l, base, have);
+    if (!absolute)
+        ladder_bases(l, base, have);
+    uint8_t scale[2];
+    ladder_window_scales(l, scale);
     bool win_shown[2] = {false, false};
-    uint16_t last_win[2] = {0, 0};
-    for (size_t i = 0; i < lay->n; i++) {
-        line *ln = &lay->lines[i];
-        if (ln->row < 0 || l->rows[ln->row].kind != ROW_SEG)
+    uint32_t last_win[2] = {0, 0};
+    for (size_t i = 0; i < *nlines; i++) {
+        ladder_line *ln = &lines[i];
+        const ladder_seg *s = ln->seg;
+        if (!s)
             continue;
-        const ladder_seg *s = &l->rows[ln->row].seg;
+        /* The window is worth reading on a side's first segment and when it
+         * changes; a RST's means nothing. */
+        uint32_t win = scaled_win(s, scale);
         bool show_win = false;
         if (!(s->flags & LADDER_RST)) {
-            show_win = !win_shown[s->from] || last_win[s->from] != s->win;
+            show_win = !win_shown[s->from] || last_win[s->from] != win;
             win_shown[s->from] = true;
-            last_win[s->from] = s->win;
+            last_win[s->from] = win;
         }
-        segment_label(s, base, have, show_win, ln);
+        segment_label(s, base, have, show_win, win, ln);
     }
+    return lines;
 }
+
+/* ---- text layout ------------------------------------------------------------- */
+
+typedef struct layout {
+    ladder_line *lines;
+    size_t n;
+    size_t time_w, left_w, arrow_w;
+    size_t elide_from, elide_to; /* lines [from, to) are elided; from == to: none */
+    size_t elided_segs;
+} layout;
 
 static size_t str_cells(const char *s)
 {
@@ -434,9 +659,51 @@ static size_t str_cells(const char *s)
     return n;
 }
 
+static size_t label_cells(const ladder_line *ln)
+{
+    return strlen(ln->label) + (ln->analysis[0] ? strlen(ln->analysis) + 3 : 0);
+}
+
+static void format_time(uint64_t ns, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%llu.%03llu", (unsigned long long)(ns / 1000000u),
+             (unsigned long long)(ns % 1000000u / 1000u));
+}
+
 #define STATE_W   11 /* "ESTABLISHED" */
 #define MIN_ARROW 24
 #define GAP       2
+
+/* With style->max, the lines from the (max/2 + 1)-th segment up to the
+ * last (max - max/2) segments are replaced by one marked line. */
+static void plan_elision(layout *lay, const ladder_style *st)
+{
+    lay->elide_from = lay->elide_to = 0;
+    lay->elided_segs = 0;
+    size_t segs = 0;
+    for (size_t i = 0; i < lay->n; i++)
+        segs += lay->lines[i].seg != NULL;
+    if (!st->max || segs <= st->max)
+        return;
+    size_t head = st->max / 2, tail = st->max - head, k = 0;
+    bool started = false;
+    for (size_t i = 0; i < lay->n; i++) {
+        if (!lay->lines[i].seg)
+            continue;
+        if (k == head && !started) {
+            lay->elide_from = i;
+            started = true;
+        }
+        if (k == segs - tail) {
+            lay->elide_to = i;
+            break;
+        }
+        k++;
+    }
+    if (tail == 0)
+        lay->elide_to = lay->n;
+    lay->elided_segs = segs - st->max;
+}
 
 static void measure(const ladder *l, const ladder_style *st, layout *lay)
 {
@@ -446,9 +713,11 @@ static void measure(const ladder *l, const ladder_style *st, layout *lay)
     lay->arrow_w = MIN_ARROW;
     lay->time_w = 0;
     for (size_t i = 0; i < lay->n; i++) {
-        const line *ln = &lay->lines[i];
-        if (ln->row >= 0 && l->rows[ln->row].kind == ROW_SEG && ln->label_cells + 12 > lay->arrow_w)
-            lay->arrow_w = ln->label_cells + 12; /* room for the lost X and 4 dashes a side */
+        const ladder_line *ln = &lay->lines[i];
+        if (i >= lay->elide_from && i < lay->elide_to)
+            continue;
+        if (ln->seg && label_cells(ln) + 12 > lay->arrow_w)
+            lay->arrow_w = label_cells(ln) + 12; /* room for the lost X and 4 dashes a side */
         if (st->time) {
             char tb[32];
             format_time(ln->t, tb, sizeof(tb));
@@ -500,7 +769,7 @@ static const char *arrow_color(const ladder_seg *s)
  *   B to A:  "<------ label ------"     lost:  "   X----- label -----"
  * In colour every piece is wrapped on its own, so a cut never leaks. */
 static void draw_arrow(sbuf *b, const layout *lay, const ladder_style *st, const ladder_seg *s,
-                       const line *ln)
+                       const ladder_line *ln)
 {
     const size_t w = lay->arrow_w;
     const bool to_b = s->from == LADDER_A;
@@ -516,7 +785,7 @@ static void draw_arrow(sbuf *b, const layout *lay, const ladder_style *st, const
     size_t lo = (s->lost && !to_b) ? 3 : 0;
     size_t hi = (s->lost && to_b) ? w - 3 : w;
     size_t body_lo = to_b ? lo : lo + 1, body_hi = to_b ? hi - 1 : hi;
-    size_t lab = ln->label_cells + 2; /* a space each side */
+    size_t lab = label_cells(ln) + 2; /* a space each side */
     size_t lab_at = body_lo + (body_hi - body_lo - lab) / 2;
 
     sb_spaces(b, lo);
@@ -527,11 +796,14 @@ static void draw_arrow(sbuf *b, const layout *lay, const ladder_style *st, const
     for (size_t c = body_lo; c < lab_at; c++)
         sb_str(b, dash);
     sb_str(b, " ");
-    sb_add(b, ln->label, ln->rtx_at ? ln->rtx_at : strlen(ln->label));
+    sb_str(b, ln->label);
     if (col)
         sb_str(b, C_RESET);
-    if (ln->rtx_at)
-        put_colored(b, st->color ? C_RTX : NULL, ln->label + ln->rtx_at);
+    if (ln->analysis[0]) {
+        char an[sizeof(ln->analysis) + 4];
+        snprintf(an, sizeof(an), " (%s)", ln->analysis);
+        put_colored(b, st->color ? C_RTX : NULL, an);
+    }
     if (col)
         sb_str(b, col);
     sb_str(b, " ");
@@ -544,8 +816,7 @@ static void draw_arrow(sbuf *b, const layout *lay, const ladder_style *st, const
     sb_spaces(b, w - hi);
 }
 
-static void draw_line(sbuf *b, const ladder *l, const layout *lay, const ladder_style *st,
-                      const line *ln)
+static void draw_line(sbuf *b, const layout *lay, const ladder_style *st, const ladder_line *ln)
 {
     size_t start = b->len;
     if (st->time) {
@@ -555,16 +826,15 @@ static void draw_line(sbuf *b, const ladder *l, const layout *lay, const ladder_
         put_colored(b, st->color ? C_DIM : NULL, tb);
         sb_spaces(b, GAP);
     }
-    const char *left = ln->st[LADDER_A] ? ln->st[LADDER_A] : "";
+    const char *left = ln->state[LADDER_A] ? ln->state[LADDER_A] : "";
     if (*left)
         put_colored(b, st->color ? C_STATE : NULL, left);
     sb_spaces(b, lay->left_w - strlen(left) + GAP);
-    const lrow *r = ln->row >= 0 ? &l->rows[ln->row] : NULL;
-    if (r && r->kind == ROW_SEG) {
-        draw_arrow(b, lay, st, &r->seg, ln);
-    } else if (r && r->kind == ROW_NOTE) {
+    if (ln->seg) {
+        draw_arrow(b, lay, st, ln->seg, ln);
+    } else if (ln->note) {
         char note[512];
-        snprintf(note, sizeof(note), "(%s)", r->note);
+        snprintf(note, sizeof(note), "(%s)", ln->note);
         put_colored(b, st->color ? C_DIM : NULL, note);
         size_t cells = str_cells(note);
         sb_spaces(b, cells < lay->arrow_w ? lay->arrow_w - cells : 0);
@@ -572,8 +842,8 @@ static void draw_line(sbuf *b, const ladder *l, const layout *lay, const ladder_
         sb_spaces(b, lay->arrow_w);
     }
     sb_spaces(b, GAP);
-    if (ln->st[LADDER_B])
-        put_colored(b, st->color ? C_STATE : NULL, ln->st[LADDER_B]);
+    if (ln->state[LADDER_B])
+        put_colored(b, st->color ? C_STATE : NULL, ln->state[LADDER_B]);
     /* No trailing blanks: golden files and diffs stay clean. */
     while (b->len > start && b->p && b->p[b->len - 1] == ' ')
         b->len--;
@@ -601,14 +871,32 @@ char *ladder_render(const ladder *l, const ladder_style *style)
     static const ladder_style plain;
     const ladder_style *st = style ? style : &plain;
     layout lay = {0};
-    if (build_lines(l, &lay) < 0)
+    lay.lines = ladder_lines(l, st->absolute, &lay.n);
+    if (!lay.lines)
         return NULL;
-    fill_labels(l, st, &lay);
+    plan_elision(&lay, st);
     measure(l, st, &lay);
     sbuf b = {0};
     draw_header(&b, l, &lay, st);
-    for (size_t i = 0; i < lay.n; i++)
-        draw_line(&b, l, &lay, st, &lay.lines[i]);
+    for (size_t i = 0; i < lay.n; i++) {
+        if (i == lay.elide_from && lay.elide_from < lay.elide_to) {
+            /* States changed in the elided part are shown on the marked
+             * line, so the columns never skip a state silently. */
+            ladder_line gap = {.row = -1, .t = lay.lines[i].t};
+            char text[96];
+            snprintf(text, sizeof(text), "... %zu segment%s not shown (--max) ...", lay.elided_segs,
+                     lay.elided_segs == 1 ? "" : "s");
+            gap.note = text;
+            for (size_t j = lay.elide_from; j < lay.elide_to; j++)
+                for (int k = 0; k < 2; k++)
+                    if (lay.lines[j].state[k])
+                        gap.state[k] = lay.lines[j].state[k];
+            draw_line(&b, &lay, st, &gap);
+        }
+        if (i >= lay.elide_from && i < lay.elide_to)
+            continue;
+        draw_line(&b, &lay, st, &lay.lines[i]);
+    }
     free(lay.lines);
     if (b.failed) {
         free(b.p);

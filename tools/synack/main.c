@@ -14,6 +14,10 @@ static const cli_cmd commands[] = {
     {"version", "print the version", "usage: synack version\n", cmd_version},
     {"demo", "draw the life of one TCP connection as a ladder (virtual time)", cmd_demo_usage,
      cmd_demo},
+#ifdef SYNACK_HAVE_LIBPCAP
+    {"ladder", "draw the TCP connections of a capture as ladders (pcap, pcapng)", cmd_ladder_usage,
+     cmd_ladder},
+#endif
     {"ping", "ping between two simulated stacks (virtual time)", cmd_ping_usage, cmd_ping},
     {"serve", "serve echo, discard, chargen or HTTP on a TUN/TAP device", cmd_serve_usage,
      cmd_serve},
