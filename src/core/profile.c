@@ -26,6 +26,7 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_ephemeral_lo = d.tcp_ephemeral_lo;
     cfg->tcp_ephemeral_hi = d.tcp_ephemeral_hi;
     cfg->ip_ttl = d.ip_ttl;
+    cfg->tcp_delack_ns = d.tcp_delack_ns;
 }
 
 /* Linux's defaults (include/net/tcp.h and the net.ipv4 sysctls). */
@@ -40,7 +41,8 @@ static void profile_linux(synack_config *cfg)
     cfg->tcp_syn_timeout_ns = 127 * SK_S; /* tcp_syn_retries 6: 1+2+...+64 s */
     cfg->tcp_ephemeral_lo = 32768;        /* ip_local_port_range */
     cfg->tcp_ephemeral_hi = 60999;
-    cfg->ip_ttl = 64; /* ip_default_ttl */
+    cfg->ip_ttl = 64;                /* ip_default_ttl */
+    cfg->tcp_delack_ns = 40 * SK_MS; /* TCP_DELACK_MIN */
 }
 
 int synack_config_profile(synack_config *cfg, const char *name)

@@ -30,6 +30,7 @@ static void test_linux_values(void **state)
     assert_int_equal(c.tcp_ephemeral_hi, 60999);
     assert_int_equal(c.tcp_mss, 0); /* 1460 at MTU 1500 */
     assert_int_equal(c.mtu, 1500);
+    assert_int_equal(c.tcp_delack_ns, 40 * MS);
     assert_int_equal(c.addr, 0x0a000001u);
     assert_int_equal(synack_config_check(&c, NULL), 0);
 }
