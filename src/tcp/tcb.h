@@ -69,7 +69,7 @@ struct synack_tcp {
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t rtt_seq;   /* sequence number being timed */
     uint64_t rtt_start; /* when it was sent, ns */
-    uint64_t first_rtx; /* when snd_una was first retransmitted (user timeout), 0 if none */
+    uint64_t first_rtx; /* since when snd_una waits (user timeout); 0 until its first RTO */
     uint64_t opened_at; /* when the open started (SYN timeout) */
 
     sk_timer rtx_timer; /* retransmission, persist, TIME-WAIT */

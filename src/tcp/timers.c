@@ -48,6 +48,15 @@ void sk_tcb_rto_sample(sk_tcb *tcb, uint64_t rtt_ns)
     tcb->rto_us = (uint32_t)rto;
 }
 
+/* Brings the timer forward to @p deadline if it would fire later: a time
+ * to give up at (RFC 1122 4.2.3.5 R2) is kept to the tick, not overshot by
+ * a backed-off RTO of up to tcp_rto_max. */
+static void clamp_rtx(sk_tcb *tcb, uint64_t deadline)
+{
+    if (tcb->rtx_timer.expiry > deadline)
+        sk_wheel_arm(tcb->tcp->wheel, &tcb->rtx_timer, deadline);
+}
+
 static void time_out(sk_tcb *tcb)
 {
     tcb->tcp->ctx->stats.tcp_conn_timed_out++;
@@ -90,6 +99,7 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
         tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
         sk_tcp_send_syn(tcb);
         sk_tcb_arm_rtx(tcb);
+        clamp_rtx(tcb, tcb->opened_at + cfg->tcp_syn_timeout_ns);
         return;
     default:
         break;
@@ -117,10 +127,14 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
     if (tcb->snd_una == tcb->snd_max)
         return; /* everything acknowledged meanwhile */
 
-    /* RFC 9293 3.8.3 user timeout: data unacknowledged for too long. */
+    /* RFC 9293 3.8.3 user timeout: data unacknowledged for too long
+     * (RFC 5482: "the maximum amount of time that transmitted data may
+     * remain unacknowledged"). The wait began when this timer was started
+     * for the data - its send, or the last ACK that moved SND.UNA - one
+     * RTO, not yet backed off, before it first fired. */
     if (tcb->first_rtx == 0)
-        tcb->first_rtx = now;
-    else if (now - tcb->first_rtx >= cfg->tcp_user_timeout_ns) {
+        tcb->first_rtx = now - rto_ns(tcb);
+    if (now - tcb->first_rtx >= cfg->tcp_user_timeout_ns) {
         time_out(tcb);
         return;
     }
@@ -137,6 +151,7 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
     sk_tcp_output(tcb);
     if (!sk_timer_armed(&tcb->rtx_timer))
         sk_tcb_arm_rtx(tcb);
+    clamp_rtx(tcb, tcb->first_rtx + cfg->tcp_user_timeout_ns);
 }
 
 /* A compact TIME-WAIT entry expires: the connection is gone (RFC 9293 3.10.8). */
