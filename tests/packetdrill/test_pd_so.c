@@ -736,6 +736,43 @@ static void test_other_data_calls(void **state)
     pdh_close(&h);
 }
 
+/* A descriptor closed while another thread sleeps in a call on it: the
+ * sleeper wakes with an error instead of touching freed state (the
+ * harness runs under ASan and TSan). */
+static long call_accept_plain(pdh *h, void *arg)
+{
+    return h->ifc.accept(h->ifc.userdata, *(int *)arg, NULL, NULL);
+}
+
+static void test_close_wakes_sleepers(void **state)
+{
+    (void)state;
+    pdh h;
+    pdh_open(&h, NULL);
+    void *u = h.ifc.userdata;
+    int l = listener(&h, PORT);
+    pdh_call c;
+    pdh_call_start(&c, &h, call_accept_plain, &l);
+    assert_true(pdh_call_sleeping(&c));
+    assert_int_equal(h.ifc.close(u, l), 0);
+    assert_int_equal(pdh_call_join(&c), -1);
+    assert_int_equal(c.err, EINVAL); /* Linux: the socket is no longer listening */
+
+    l = listener(&h, PORT);
+    uint32_t iss;
+    int fd = passive_open(&h, l, &iss);
+    pdh_call_start(&c, &h, call_read, &fd);
+    assert_true(pdh_call_sleeping(&c));
+    assert_int_equal(h.ifc.close(u, fd), 0);
+    assert_int_equal(pdh_call_join(&c), -1);
+    assert_int_equal(c.err, EBADF);
+    pdh_seg s;
+    pdh_expect(&h, &s); /* the close sent our FIN */
+    assert_int_equal(s.flags, TH_ACK | TH_FIN);
+    assert_int_equal(h.ifc.close(u, l), 0);
+    pdh_close(&h);
+}
+
 /* Virtual clock: timers run as virtual time passes. The SYN is
  * retransmitted after the initial RTO of 1 s (RFC 6298 2.1), then 2 s
  * later (5.5: back off), stamped exactly, in no real time at all. */
@@ -805,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_linger_zero_resets),
         cmocka_unit_test(test_epoll),
         cmocka_unit_test(test_other_data_calls),
+        cmocka_unit_test(test_close_wakes_sleepers),
         cmocka_unit_test(test_virtual_retransmission_timing),
         cmocka_unit_test(test_linux_profile_rto_min),
     };
