@@ -380,6 +380,8 @@ class Run:
         self.join_pending()
 
     prev_inbound = False
+    ts_offset = 0  # the stack's TSval minus the script's, learned from its first TS
+    ts_offset_known = False
 
     def inbound(self, lineno, t, rest):
         m = PKT.match(rest)
@@ -400,6 +402,10 @@ class Run:
         opts = parse_options(m.group("opts"))
         if opts is None:
             self.fail(lineno, "<...> only for outbound packets")
+        # packetdrill echoes the stack's live TSval where the script wrote
+        # the value its own outbound lines gave it
+        opts = [("TS", o[1], (o[2] + self.ts_offset) & 0xFFFFFFFF) if o[0] == "TS" else o
+                for o in opts]
         d = build_datagram(self.remote_port, self.local_port, flags,
                            REMOTE_ISN + int(m.group("start")), ack,
                            int(m.group("win") or 65535), opts, b"x" * int(m.group("len")))
@@ -446,6 +452,12 @@ class Run:
         if m.group("win") is not None and p["win"] != int(m.group("win")):
             self.fail(lineno, "bad window: expected %s got %d" % (m.group("win"), p["win"]))
         want_opts = parse_options(m.group("opts"))
+        for o in p["opts"]:
+            if o[0] == "TS" and self.ts_offset_known is False:
+                for w in want_opts or []:
+                    if w[0] == "TS":
+                        self.ts_offset = (o[1] - w[1]) & 0xFFFFFFFF
+                        self.ts_offset_known = True
         if want_opts is not None:
             got = [o if o[0] != "TS" else ("TS", None, o[2]) for o in p["opts"]]
             want = [o if o[0] != "TS" else ("TS", None, o[2]) for o in want_opts]
