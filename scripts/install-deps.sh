@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libcmocka-dev libpcap-dev tshark tcpdump
-          clang clang-format iproute2 python3 curl netcat-openbsd iputils-ping)
+          clang clang-format iproute2 python3 curl netcat-openbsd iputils-ping
+          chromium libxml2-utils)
 
 missing=()
 for p in "${packages[@]}"; do

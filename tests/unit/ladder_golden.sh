@@ -51,7 +51,7 @@ for cap in "$golden"/ladder_*.pcap "$golden"/ladder_*.pcapng; do
         echo "ok   $name"
     fi
 done
-if [ "$n" -lt 6 ]; then
+if [ "$n" -lt 12 ]; then
     echo "FAIL only $n captures under $golden"
     fail=1
 fi
@@ -134,6 +134,70 @@ if [ "$st" -ne 0 ] || ! grep -q "stopped early\|truncated" "$out_dir/err" ||
     fail=1
 else
     echo "ok   cut capture drawn up to the cut, with a warning"
+fi
+
+# The SVG of the normal Linux connection, byte for byte.
+svg_want=$golden/ladder_linux_normal.svg
+"$bin" ladder --format svg "$golden/ladder_linux_normal.pcap" >"$out_dir/normal.svg"
+if [ "${SYNACK_UPDATE_GOLDEN:-0}" = 1 ]; then
+    cp "$out_dir/normal.svg" "$svg_want"
+    echo "updated ladder_linux_normal.svg"
+elif ! diff -u "$svg_want" "$out_dir/normal.svg"; then
+    echo "FAIL the SVG of ladder_linux_normal.pcap differs from $svg_want"
+    fail=1
+else
+    echo "ok   ladder_linux_normal.svg"
+fi
+
+# --max 4: the first two and the last two segments, the middle on one
+# marked line that shows the last state each side entered there.
+"$bin" ladder --max 4 "$golden/ladder_synack_loss.pcap" >"$out_dir/max.txt"
+arrows=$(grep -c -- '-->\|<--' "$out_dir/max.txt")
+if [ "$arrows" -ne 4 ] || ! grep -q "(... 12 segments not shown (--max) ...)" "$out_dir/max.txt" ||
+    ! grep -q "^TIME-WAIT .*not shown.* LAST-ACK$" "$out_dir/max.txt"; then
+    echo "FAIL --max 4:"
+    cat "$out_dir/max.txt"
+    fail=1
+else
+    echo "ok   --max elides the middle on a marked line"
+fi
+
+# Mangled captures (bytes flipped, records cut) never crash the reader:
+# exit 0 or 1, and a message when 1.
+if command -v python3 >/dev/null; then
+    python3 - "$golden" "$out_dir/mut" <<'PY'
+import os, random, sys
+golden, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+rng = random.Random(7)
+caps = sorted(f for f in os.listdir(golden) if f.startswith("ladder_") and ".pcap" in f)
+k = 0
+for f in caps:
+    data = open(os.path.join(golden, f), "rb").read()
+    for _ in range(25):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(b))
+            b[i] = rng.randrange(256)
+        if rng.random() < 0.3:
+            b = b[: rng.randrange(len(b))]
+        open(os.path.join(out, "m%03d.pcap" % k), "wb").write(bytes(b))
+        k += 1
+PY
+    crashed=0
+    for m in "$out_dir"/mut/m*.pcap; do
+        "$bin" ladder "$m" >/dev/null 2>"$out_dir/err"
+        st=$?
+        if [ "$st" -gt 1 ] || { [ "$st" -eq 1 ] && [ ! -s "$out_dir/err" ]; }; then
+            echo "FAIL $m: exit $st"
+            cat "$out_dir/err"
+            crashed=1
+        fi
+        "$bin" ladder --format html "$m" >/dev/null 2>&1
+        [ $? -gt 1 ] && { echo "FAIL $m (html) crashed"; crashed=1; }
+    done
+    [ "$crashed" -eq 0 ] && echo "ok   $(ls "$out_dir"/mut | wc -l) mangled captures: no crash"
+    [ "$crashed" -eq 0 ] || fail=1
 fi
 
 # Selection: --conn and --port.

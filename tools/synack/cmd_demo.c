@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "ladder.h"
+#include "ladder_svg.h"
 #include "synack/synack.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
@@ -48,6 +49,9 @@ const char cmd_demo_usage[] =
     "  --server-closes-first the server shuts down first, the client half-closed\n"
     "  --reset               the client aborts the connection with a RST\n"
     "  --pcap FILE           write every frame sent on the link to FILE\n"
+    "  --ladder-format F     ascii (default), svg or html (a self-contained page\n"
+    "                        with segment details, zoom and a relative/absolute\n"
+    "                        toggle), on standard output\n"
     "  --time                show the virtual time of each line, in ms\n"
     "  --absolute            show raw sequence numbers (default: from each ISN)\n"
     "  --ascii, --unicode    plain ASCII arrows or box-drawing ones (default:\n"
@@ -68,6 +72,7 @@ typedef struct demo_opts {
     enum close_mode close;
     int color, unicode; /* -1: decide by the terminal */
     const char *pcap_path;
+    int format; /* 0 ascii, 1 svg, 2 html */
 } demo_opts;
 
 #define CLIENT LADDER_A
@@ -238,6 +243,11 @@ static int parse_args(int argc, char **argv, demo_opts *o)
                  o->msl_ns <= 600 * NS_PER_S;
         else if (take_opt(&c, "--pcap"))
             ok = c.val && *(o->pcap_path = c.val);
+        else if (take_opt(&c, "--ladder-format"))
+            ok = c.val && ((o->format = strcmp(c.val, "ascii") == 0  ? 0
+                                        : strcmp(c.val, "svg") == 0  ? 1
+                                        : strcmp(c.val, "html") == 0 ? 2
+                                                                     : -1) >= 0);
         else if (arg[0] == '-')
             return cli_usage_error(&demo_cmd, "unknown option '%s'", arg);
         else
@@ -867,11 +877,24 @@ static int print_ladder(demo_run *r)
         .color = r->o->color > 0,
         .unicode = r->o->unicode > 0,
     };
+    char words[512];
+    explain(r, rtx, words, sizeof(words));
+    if (r->o->format) {
+        /* The same ladder as a picture, the words as its title. */
+        ladder_svg_opts so = {.absolute = r->o->absolute, .time = r->o->time};
+        ladder_doc_item item = {.lad = r->lad};
+        snprintf(item.title, sizeof(item.title), "synack demo: %.200s", words);
+        char *doc = r->o->format == 1 ? ladder_render_svg(r->lad, item.title, &so)
+                                      : ladder_render_html(&item, 1, &so);
+        if (!doc)
+            return -1;
+        fputs(doc, stdout);
+        free(doc);
+        return 0;
+    }
     char *text = ladder_render(r->lad, &style);
     if (!text)
         return -1;
-    char words[512];
-    explain(r, rtx, words, sizeof(words));
     fputs(text, stdout);
     printf("\n%s\n", words);
     free(text);

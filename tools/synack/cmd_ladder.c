@@ -135,8 +135,6 @@ static int parse_args(int argc, char **argv, ladder_opts *o)
     }
     if (!o->path)
         return cli_usage_error(&ladder_cmd, "which capture file?");
-    if (o->format != FMT_ASCII && !ladder_svg_available)
-        return cli_usage_error(&ladder_cmd, "--format svg and html are not available yet");
     bool tty = !o->out_path && cli_stdout_is_tty();
     if (o->color < 0)
         o->color = tty && o->format == FMT_ASCII;

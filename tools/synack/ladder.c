@@ -676,33 +676,36 @@ static void format_time(uint64_t ns, char *buf, size_t cap)
 
 /* With style->max, the lines from the (max/2 + 1)-th segment up to the
  * last (max - max/2) segments are replaced by one marked line. */
-static void plan_elision(layout *lay, const ladder_style *st)
+size_t ladder_elision(const ladder_line *lines, size_t n, size_t max, size_t *from, size_t *to)
 {
-    lay->elide_from = lay->elide_to = 0;
-    lay->elided_segs = 0;
+    *from = *to = 0;
     size_t segs = 0;
-    for (size_t i = 0; i < lay->n; i++)
-        segs += lay->lines[i].seg != NULL;
-    if (!st->max || segs <= st->max)
-        return;
-    size_t head = st->max / 2, tail = st->max - head, k = 0;
+    for (size_t i = 0; i < n; i++)
+        segs += lines[i].seg != NULL;
+    if (!max || segs <= max)
+        return 0;
+    size_t head = max / 2, tail = max - head, k = 0;
     bool started = false;
-    for (size_t i = 0; i < lay->n; i++) {
-        if (!lay->lines[i].seg)
+    for (size_t i = 0; i < n; i++) {
+        if (!lines[i].seg)
             continue;
         if (k == head && !started) {
-            lay->elide_from = i;
+            *from = i;
             started = true;
         }
         if (k == segs - tail) {
-            lay->elide_to = i;
+            *to = i;
             break;
         }
         k++;
     }
-    if (tail == 0)
-        lay->elide_to = lay->n;
-    lay->elided_segs = segs - st->max;
+    return segs - max;
+}
+
+static void plan_elision(layout *lay, const ladder_style *st)
+{
+    lay->elided_segs =
+        ladder_elision(lay->lines, lay->n, st->max, &lay->elide_from, &lay->elide_to);
 }
 
 static void measure(const ladder *l, const ladder_style *st, layout *lay)

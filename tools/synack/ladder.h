@@ -165,6 +165,12 @@ typedef struct ladder_line {
  *  success even when empty), or NULL if out of memory. */
 ladder_line *ladder_lines(const ladder *l, bool absolute, size_t *n);
 
+/** With at most @p max segments drawn (0: all), the lines [*from, *to)
+ *  to leave out: all but the first max/2 and the last max - max/2
+ *  segments. @return how many segments are left out (0: none, and
+ *  *from == *to). */
+size_t ladder_elision(const ladder_line *lines, size_t n, size_t max, size_t *from, size_t *to);
+
 /** Each side's ISN as ladder_lines() counts from it: the sequence number
  *  of its first SYN, else of its first segment; have[i] false if side i
  *  sent nothing. */

@@ -22,9 +22,6 @@ typedef struct ladder_doc_item {
     char title[256];
 } ladder_doc_item;
 
-/** Whether the SVG and HTML renderers are there. */
-extern const bool ladder_svg_available;
-
 /** An SVG document of @p l under @p title. NULL if out of memory. */
 char *ladder_render_svg(const ladder *l, const char *title, const ladder_svg_opts *o);
 

@@ -5,12 +5,15 @@
 # wire. Needs root (or unprivileged user namespaces), tcpdump and python3;
 # editcap (tshark's) for the pcapng copy. The captures are committed: their
 # ladders are deterministic, the captures themselves are not (ports, ISNs).
-# Usage: tests/golden/linux/capture.sh [OUTDIR]   (default tests/golden)
+# Usage: tests/golden/linux/capture.sh [OUTDIR [SCENARIO...]]
+#   (default: tests/golden, all of normal refused reset half_close several)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/..}
 out=$(cd "$out" && pwd)
-for s in normal refused reset half_close; do
+shift || true
+scenarios=${*:-normal refused reset half_close several}
+for s in $scenarios; do
     unshare -n bash -c '
         set -eu
         ip link set lo up
@@ -24,7 +27,7 @@ for s in normal refused reset half_close; do
     ' capture "$out/ladder_linux_$s.pcap" "$here/scenario.py" "$s"
     echo "wrote $out/ladder_linux_$s.pcap"
 done
-if command -v editcap >/dev/null; then
+if [[ " $scenarios " == *" half_close "* ]] && command -v editcap >/dev/null; then
     editcap -F pcapng "$out/ladder_linux_half_close.pcap" "$out/ladder_linux_half_close_ng.pcapng"
     echo "wrote $out/ladder_linux_half_close_ng.pcapng"
 fi

@@ -34,6 +34,13 @@ def exchange(c, s):
 
 
 def main(which):
+    if which == "several":
+        # Three connections in one capture, for --list, --conn and the
+        # HTML page's connection picker.
+        for w in ("normal", "refused", "reset"):
+            main(w)
+            time.sleep(STEP)
+        return
     if which == "refused":
         try:
             socket.create_connection(("127.0.0.1", PORT + 1))
