@@ -1,6 +1,7 @@
 /* A stack on a TUN/TAP device, run until the command is done: what serve,
  * connect and get share. */
 #include "netloop.h"
+#include "liveladder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -282,8 +283,17 @@ int nl_start(netloop *nl, const nl_opts *o, const char *cmd, synack_tcp_event_fn
     }
     if (o->verbose)
         synack_stack_add_trace(nl->stack, on_trace, nl);
-    if (o->ladder)
-        fprintf(stderr, "synack %s: --ladder is not available yet; ignored\n", cmd);
+    if (o->ladder) {
+        bool tty = isatty(STDERR_FILENO);
+        ladder_style style = {.unicode = tty, .color = tty, .max = 40};
+        nl->ladder = live_ladder_new(cfg.link, stderr, &style);
+        if (!nl->ladder) {
+            fprintf(stderr, "synack %s: out of memory\n", cmd);
+            nl_finish(nl);
+            return CLI_EXIT_FAILURE;
+        }
+        synack_stack_add_trace(nl->stack, live_ladder_trace, nl->ladder);
+    }
     return 0;
 }
 
@@ -363,6 +373,9 @@ int nl_finish(netloop *nl)
         synack_tun_flush(nl->tun);
     synack_stack_del(nl->stack);
     nl->stack = NULL;
+    /* After the stack: it may still report connections closing. */
+    live_ladder_finish(nl->ladder);
+    nl->ladder = NULL;
     synack_tun_close(nl->tun);
     nl->tun = NULL;
     nl_restore_fds();

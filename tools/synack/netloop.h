@@ -23,8 +23,8 @@
     "                      device's, 1500 for a new one)\n"                                        \
     "  --pcap FILE         capture every frame the stack receives and sends\n"                     \
     "  --stats             print the stack's and the device's counters at exit\n"                  \
-    "  --ladder            print each connection's ladder when it closes\n"                        \
-    "                      (not available yet: accepted and ignored)\n"                            \
+    "  --ladder            draw each connection's ladder on stderr when it\n"                      \
+    "                      closes (at most 40 segments: first and last 20)\n"                      \
     "  -v, --verbose       print each connection's state changes\n"                                \
     "\n"                                                                                           \
     "Creating a device needs root (CAP_NET_ADMIN). SIGINT or SIGTERM closes\n"                     \
@@ -73,6 +73,7 @@ typedef struct netloop {
     synack_tun_loop loop; /* the hook may set loop.wake_at */
     synack_tcp_event_fn on_event;
     void *user;
+    struct live_ladder *ladder; /* --ladder */
 } netloop;
 
 /* Opens the device, creates the stack on it (events go to on_event with
