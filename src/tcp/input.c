@@ -431,9 +431,11 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
     }
     if (sk_seq_lt(tcb->snd_una, h->ack))
         ack_advance(tcb, h->ack);
-    /* Window update: only from a segment newer than the last one used. */
-    if (sk_seq_lt(tcb->snd_wl1, h->seq) ||
-        (tcb->snd_wl1 == h->seq && sk_seq_le(tcb->snd_wl2, h->ack))) {
+    /* Window update: "If SND.UNA =< SEG.ACK =< SND.NXT", and only from a
+     * segment newer than the last one used (RFC 9293 3.10.7.4 fifth). */
+    if (sk_seq_le(tcb->snd_una, h->ack) &&
+        (sk_seq_lt(tcb->snd_wl1, h->seq) ||
+         (tcb->snd_wl1 == h->seq && sk_seq_le(tcb->snd_wl2, h->ack)))) {
         bool opened = tcb->snd_wnd == 0 && h->win > 0;
         tcb->snd_wnd = h->win;
         if (tcb->snd_wnd > tcb->max_snd_wnd)
