@@ -3,7 +3,9 @@
 # fetches a 64 MiB file over HTTP (SHA-256 must match), nc and python
 # sockets use the echo service (a half-close: the client shuts down its
 # writing side and still reads the whole echo), a client aborts with a
-# RST, a connect to a closed port is refused, and ping gets its replies.
+# RST (and so does curl leaving in the middle of the 64 MiB), 32 parallel
+# fetches lose nothing, a connect to a closed port is refused, and ping
+# gets its replies.
 # shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_serve curl nc ping python3 tcpdump tshark
@@ -58,6 +60,15 @@ check "the kernel dropped no frame on its way to synack" test "$(tx_dropped sk0)
 curl -sS --max-time 10 -o /dev/null -w '%{http_code}\n' http://10.7.0.2/missing >"$OUT/404.out" 2>&1
 check "curl: a missing file is 404" test "$(cat "$OUT/404.out")" = "404"
 
+# The client goes away in the middle of the 64 MiB: the kernel resets the
+# connection (closed with unread data, RFC 2525 2.17),
+# synack drops it and goes on serving.
+curl -sS --max-time 60 http://10.7.0.2/big.bin 2>/dev/null | head -c 100000 >/dev/null
+wait_until "$INTEROP_WAIT" "synack to see the reset" has_line "$OUT/http.log" \
+    "10\.7\.0\.1:[0-9]+: connection reset" && ok "curl | head: synack sees the reset"
+curl -fsS --max-time 30 -o "$OUT/s3.got" http://10.7.0.2/small.bin 2>>"$OUT/curl.err"
+check_same_sha "curl after a reset mid-transfer" "$dir/small.bin" "$OUT/s3.got"
+
 # A port nobody listens on: the SYN is answered by a RST (RFC 9293 3.10.7.1).
 curl -sS --max-time 10 http://10.7.0.2:81/ >"$OUT/refused.out" 2>&1
 check "curl: port 81 exits 7 (cannot connect: refused)" [ $? -eq 7 ]
@@ -82,7 +93,7 @@ check "nc -N: the line is echoed" grep -qx "hello over nc" "$OUT/nc.out"
 peer abort 10.7.1.2 7 --wait-echo >"$OUT/abort.out" 2>&1
 check "abort: the client aborts" [ $? -eq 0 ]
 wait_until "$INTEROP_WAIT" "synack to see the reset" has_line "$OUT/echo.log" \
-    "10\.7\.1\.1:[0-9]+: connection reset"
+    "10\.7\.1\.1:[0-9]+: connection reset" && ok "abort: synack sees the reset"
 peer echo-client 10.7.1.2 7 "$OUT/48k" >"$OUT/echo-after.out" 2>&1
 check "echo: still served after the abort" [ $? -eq 0 ]
 

@@ -4,7 +4,8 @@
 # three-way handshake (RFC 9293 3.5) and the four-way close (3.6) with the
 # right flags and Seq/Ack relations, for each side opening and each side
 # closing first. The side that closes first ends in TIME-WAIT: synack's
-# state changes (-v) or the kernel's sockets (ss) must say so.
+# state changes (-v) or the kernel's sockets (ss) must say so; a new SYN
+# on a 4-tuple synack holds in TIME-WAIT opens a new connection at once.
 # shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_wire tcpdump tshark python3 ss
@@ -17,7 +18,7 @@ start_serve "$OUT/echo.log" --port 7 --echo --tun sk0 --addr 10.7.0.2/24 \
     --peer-addr 10.7.0.1/24 -v || interop_done
 echo_pid=$SERVE_PID
 start_serve "$OUT/http.log" --port 80 --http "$SYNACK_SOURCE_DIR/tests/interop" --tun sk2 \
-    --addr 10.7.2.2/24 --peer-addr 10.7.2.1/24 -v || interop_done
+    --addr 10.7.2.2/24 --peer-addr 10.7.2.1/24 -v --stats || interop_done
 http_pid=$SERVE_PID
 
 # A: synack opens and closes first (stdin ends), the kernel closes later.
@@ -54,11 +55,21 @@ check "C: the kernel's socket is in TIME-WAIT" \
     test -n "$(ss -Htan state time-wait '( dport = :7 )')"
 
 # D: the kernel opens, synack closes first (HTTP/1.0 without keep-alive).
-peer http-close 10.7.2.2 80 /lib/peer.py --close-delay 0.5 >"$OUT/d.out" 2>&1
+peer http-close 10.7.2.2 80 /lib/peer.py --close-delay 0.5 --local-port 40000 \
+    >"$OUT/d.out" 2>&1
 check "D: HTTP/1.0 GET gets 200 and the server's FIN" [ $? -eq 0 ]
 wait_until "$INTEROP_WAIT" "synack's TIME-WAIT" has_line "$OUT/http.log" "-> TIME-WAIT"
 check_log "$OUT/http.log" "ESTABLISHED -> FIN-WAIT-1" "D: synack sends the first FIN"
 check_log "$OUT/http.log" "FIN-WAIT-2 -> TIME-WAIT" "D: synack ends in TIME-WAIT"
+
+# E: the kernel connects again from the same port while synack's side of
+# that 4-tuple is in TIME-WAIT: the new SYN's sequence number is above the
+# old connection's, so synack accepts it at once (RFC 9293 3.6.1, RFC 6191).
+peer http-close 10.7.2.2 80 /lib/peer.py --close-delay 0.5 --local-port 40000 \
+    >"$OUT/e.out" 2>&1
+check "E: a new connection on the TIME-WAIT 4-tuple gets its 200" [ $? -eq 0 ]
+check_log "$OUT/http.log" "\[[0-9]+\] 10\.7\.2\.2:80 > 10\.7\.2\.1:40000 TIME-WAIT -> CLOSED" \
+    "E: synack's TIME-WAIT gives way to the new SYN"
 
 stop_capture
 tcpdump -nn -S -r "$cap" >"$OUT/wire.txt" 2>/dev/null
@@ -76,7 +87,10 @@ wire "A: synack opens, synack closes first" --port 7001 --opener 10.7.1.2 --clos
 wire "B: synack opens, the kernel closes first" --port 7002 --opener 10.7.1.2 --closer 10.7.1.1
 wire "C: the kernel opens, the kernel closes first" --port 7 --opener 10.7.0.1 --closer 10.7.0.1
 wire "D: the kernel opens, synack closes first" --port 80 --opener 10.7.2.1 --closer 10.7.2.2
+wire "E: the same 4-tuple again, synack closes first" --port 80 --nth 2 --opener 10.7.2.1 \
+    --closer 10.7.2.2
 
 stop "$http_pid" "synack serve --http"
+check_log "$OUT/http.log" "tcp_time_wait_reused +1 " "E: synack counted one TIME-WAIT reuse"
 stop "$echo_pid" "synack serve --echo"
 interop_done

@@ -196,7 +196,16 @@ def flood_server(a):
 def http_close(a):
     """An HTTP/1.0 request without keep-alive: the server closes first.
     We read to its FIN, wait --close-delay, then close."""
-    s = connect(a.host, a.port)
+    if a.local_port:
+        # A fixed port: the next connection reuses the 4-tuple, and meets
+        # the server's TIME-WAIT if it closed first.
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", a.local_port))
+        s.settimeout(TIMEOUT)
+        s.connect((a.host, a.port))
+    else:
+        s = connect(a.host, a.port)
     s.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (a.path, a.host)).encode())
     resp = recv_all(s)
     if a.close_delay:
@@ -250,6 +259,7 @@ def main():
     c.add_argument("port", type=int)
     c.add_argument("path")
     c.add_argument("--close-delay", type=float, default=0)
+    c.add_argument("--local-port", type=int, default=0)
     c.set_defaults(fn=http_close)
     a = p.parse_args()
     try:
