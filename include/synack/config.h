@@ -71,8 +71,8 @@ typedef struct synack_config {
     uint32_t tcp_max_listeners; /**< default 64 */
     uint16_t tcp_mss;           /**< MSS we announce; default 0 = mtu - 40 (RFC 9293 3.7.1) */
     uint32_t tcp_sndbuf;        /**< send buffer bytes per connection; default 65536 */
-    uint32_t tcp_rcvbuf; /**< receive buffer bytes per connection; default 65535 (no window scaling
-                            yet) */
+    uint32_t tcp_rcvbuf; /**< receive buffer bytes per connection, 1024..2^30; above 65535 only
+                            with tcp_window_scaling (RFC 7323 2.3); default 65535 */
     uint64_t tcp_msl_ns; /**< maximum segment lifetime; TIME-WAIT lasts 2*MSL; default 30 s (RFC
                             9293 3.4.2 says 2 min; 30 s is common practice) */
     uint64_t tcp_rto_initial_ns;  /**< default 1 s (RFC 6298 2.1) */
@@ -95,6 +95,12 @@ typedef struct synack_config {
                                       full-sized segment or a reply to ride on (RFC 1122 4.2.3.2: < 0.5 s;
                                       RFC 5681 4.2); 0 = ACK every segment at once; default 40 ms (Linux's
                                       minimum delayed-ACK timeout) */
+    bool tcp_window_scaling; /**< offer the window scale option (RFC 7323 2); used only when both
+                                ends offer it; default true */
+    bool tcp_timestamps;     /**< offer timestamps (RFC 7323 3: RTT samples, PAWS); used only when
+                                both ends offer them; default true */
+    bool tcp_sack;           /**< offer SACK (RFC 2018) and report D-SACK (RFC 2883); used only
+                                when both ends offer it; default true */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

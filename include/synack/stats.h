@@ -83,6 +83,7 @@ extern "C" {
     X(tcp_drop_ooo, "out-of-order segments dropped: reassembly bounds or no memory")               \
     X(tcp_rcv_ooo, "out-of-order segments held for reassembly (RFC 9293 3.10.7.4)")                \
     X(tcp_rcv_dup, "segments carrying text received before (trimmed)")                             \
+    X(tcp_drop_paws, "segments dropped by PAWS: timestamp older than TS.Recent (RFC 7323 5)")      \
     X(tcp_delayed_acks, "ACKs sent by the delayed-ACK timer (RFC 1122 4.2.3.2)")                   \
     X(tcp_window_updates, "window updates sent after the application read (RFC 9293 3.8.6.2.2)")   \
     X(tcp_drop_nomem, "TCP segments dropped: no memory for a buffer")                              \

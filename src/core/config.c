@@ -45,6 +45,9 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_challenge_ack_limit = 1000; /* RFC 5961 7 */
     cfg->tcp_reass_max_ranges = 16;
     cfg->tcp_delack_ns = 40 * SK_MS;
+    cfg->tcp_window_scaling = true;
+    cfg->tcp_timestamps = true;
+    cfg->tcp_sack = true;
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
@@ -110,9 +113,11 @@ static const char *check_tcp(const synack_config *cfg)
         return "tcp_max_conns/tcp_max_listeners: must be > 0";
     if (cfg->tcp_mss != 0 && (cfg->tcp_mss < 88 || cfg->tcp_mss > cfg->mtu - 40))
         return "tcp_mss: must be 0 (from the MTU) or 88..mtu-40";
-    if (cfg->tcp_sndbuf < 1024 || cfg->tcp_rcvbuf < 1024 || cfg->tcp_rcvbuf > 65535)
-        return "tcp_sndbuf/tcp_rcvbuf: must be >= 1024 (and tcp_rcvbuf <= 65535 without "
-               "window scaling)";
+    if (cfg->tcp_sndbuf < 1024 || cfg->tcp_rcvbuf < 1024)
+        return "tcp_sndbuf/tcp_rcvbuf: must be >= 1024";
+    /* RFC 7323 2.3: a window reaches at most 65535 << 14 (2^30). */
+    if (cfg->tcp_rcvbuf > (cfg->tcp_window_scaling ? (1u << 30) : 65535u))
+        return "tcp_rcvbuf: must be <= 65535 without window scaling, <= 2^30 with it";
     if (cfg->tcp_rto_min_ns == 0 || cfg->tcp_rto_min_ns > cfg->tcp_rto_max_ns ||
         cfg->tcp_rto_initial_ns < cfg->tcp_rto_min_ns ||
         cfg->tcp_rto_initial_ns > cfg->tcp_rto_max_ns)

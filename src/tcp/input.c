@@ -3,6 +3,7 @@
  * paragraph it implements. */
 #include <string.h>
 
+#include "tcp/opts.h"
 #include "tcp/recv.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
@@ -81,6 +82,7 @@ static int listen_input(sk_tcp *tcp, sk_tcb *l, const sk_seg *s, uint32_t iss_fl
     c->snd_wl1 = s->h.seq;
     c->snd_wl2 = c->iss;
     c->snd_mss = effective_mss(tcp, &s->o);
+    sk_opts_negotiate(c, &s->o); /* RFC 7323, RFC 2018: what the SYN offers */
     c->listener = l;
     l->lst->pending++;
     c->state = SYNACK_TCP_LISTEN; /* the child starts where its listener is */
@@ -134,6 +136,7 @@ static int syn_sent_input(sk_tcb *tcb, const sk_seg *s)
     tcb->rcv_nxt = h->seq + 1;
     tcb->rcv_adv = tcb->rcv_nxt;
     tcb->snd_mss = effective_mss(tcp, &s->o);
+    sk_opts_negotiate(tcb, &s->o); /* what both our SYN and theirs offer */
     tcb->snd_wnd = h->win;
     tcb->max_snd_wnd = h->win;
     tcb->snd_wl1 = h->seq;
@@ -201,7 +204,8 @@ static int compact_time_wait_input(sk_tcp *tcp, sk_tw *tw, const sk_seg *s)
         /* fall through */
     case TW_ACK:
         sk_tcp_send_raw(tcp, tw->c.laddr, tw->c.lport, tw->c.raddr, tw->c.rport, tw->snd_nxt,
-                        tw->rcv_nxt, SK_TCP_ACK, (uint16_t)tcp->cfg->tcp_rcvbuf);
+                        tw->rcv_nxt, SK_TCP_ACK,
+                        (uint16_t)(tcp->cfg->tcp_rcvbuf > 65535 ? 65535 : tcp->cfg->tcp_rcvbuf));
         return 0;
     case TW_REOPEN: {
         sk_tcb *l = sk_tcp_find_listener(tcp, s->ip->dst, s->h.dport);
@@ -321,6 +325,13 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         }
     }
 
+    /* RFC 7323 5.3 R1 (PAWS), before the sequence check; opts.c also
+     * scales SEG.WND into s->wnd. */
+    if (!sk_opts_input(tcb, s)) {
+        sk_tcp_send_ack(tcb);
+        return SK_DROP(ctx, tcp_drop_paws, SYNACK_ERR_STATE);
+    }
+
     if (tcb->state == SYNACK_TCP_SYN_RCVD && (h->flags & SK_TCP_SYN) && h->seq == tcb->irs) {
         if (!(h->flags & SK_TCP_ACK)) {
             /* The peer did not get our SYN+ACK and sent its SYN again: answer
@@ -347,10 +358,12 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
                 ctx->stats.tcp_rst_ignored++;
                 return SK_DROP(ctx, tcp_drop_unacceptable, SYNACK_ERR_STATE);
             }
-            if (h->flags & SK_TCP_SYN) /* RFC 5961 4.2: challenge ACK, whatever the seq */
+            if (h->flags & SK_TCP_SYN) { /* RFC 5961 4.2: challenge ACK, whatever the seq */
                 sk_tcp_challenge_ack(tcb);
-            else
+            } else {
+                sk_rcv_old_duplicate(tcb, s); /* a D-SACK on this ACK (RFC 2883) */
                 sk_tcp_send_ack(tcb);
+            }
             return SK_DROP(ctx, tcp_drop_unacceptable, SYNACK_ERR_STATE);
         }
         /* RCV.WND is zero: still process valid ACKs, URGs and RSTs, but no
@@ -378,6 +391,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         h->flags &= (uint8_t)~SK_TCP_FIN; /* the FIN lies beyond the window */
         s->slen = s->len;
     }
+
+    sk_opts_ts_update(tcb, s, orig_seq); /* RFC 7323 4.3, 5.3 R3 */
 
     /* Second, check the RST bit (RFC 5961 3.2): exactly RCV.NXT resets,
      * anything else in the window draws a challenge ACK. */
@@ -408,8 +423,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
             sk_tcp_send_rst_reply(tcp, s); /* <SEQ=SEG.ACK><CTL=RST> */
             return SK_DROP(ctx, tcp_drop_bad_ack, SYNACK_ERR_STATE);
         }
-        tcb->snd_wnd = h->win;
-        tcb->max_snd_wnd = h->win;
+        tcb->snd_wnd = s->wnd;
+        tcb->max_snd_wnd = s->wnd;
         tcb->snd_wl1 = h->seq;
         tcb->snd_wl2 = h->ack;
         /* The ACK of our SYN: SND.UNA passes ISS. */
@@ -436,8 +451,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
     if (sk_seq_le(tcb->snd_una, h->ack) &&
         (sk_seq_lt(tcb->snd_wl1, h->seq) ||
          (tcb->snd_wl1 == h->seq && sk_seq_le(tcb->snd_wl2, h->ack)))) {
-        bool opened = tcb->snd_wnd == 0 && h->win > 0;
-        tcb->snd_wnd = h->win;
+        bool opened = tcb->snd_wnd == 0 && s->wnd > 0;
+        tcb->snd_wnd = s->wnd;
         if (tcb->snd_wnd > tcb->max_snd_wnd)
             tcb->max_snd_wnd = tcb->snd_wnd;
         tcb->snd_wl1 = h->seq;

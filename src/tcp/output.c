@@ -3,6 +3,7 @@
  * layer; payload is copied once, from the send ring into the frame. */
 #include <string.h>
 
+#include "tcp/opts.h"
 #include "tcp/recv.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
@@ -49,7 +50,12 @@ int sk_tcp_send_raw(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 
 static int tcb_send(sk_tcb *tcb, uint32_t seq, uint8_t flags, const sk_tcp_opts *opts,
                     uint32_t data_off, uint32_t len)
 {
-    uint16_t win = (flags & SK_TCP_RST) ? 0 : sk_tcb_rcv_window(tcb);
+    uint16_t win = (flags & SK_TCP_RST) ? 0 : sk_rcv_window(tcb, (flags & SK_TCP_SYN) != 0);
+    sk_tcp_opts o;
+    if (!opts && !(flags & SK_TCP_RST) && tcb->topts) {
+        sk_opts_segment(tcb, &o, len); /* opts.c: timestamps, SACK blocks */
+        opts = &o;
+    }
     if (flags & SK_TCP_ACK) {
         tcb->flags &= (uint16_t)~SK_TCB_ACK_NOW;
         sk_rcv_ack_sent(tcb); /* recv.c: the delayed ACK is paid */
@@ -65,6 +71,7 @@ int sk_tcp_send_syn(sk_tcb *tcb)
     sk_tcp_opts o = {0};
     o.has_mss = true;
     o.mss = tcb->tcp->mss_local;
+    sk_opts_syn(tcb, &o); /* opts.c: window scale, timestamps, SACK-permitted */
     uint8_t flags = SK_TCP_SYN;
     if (tcb->state == SYNACK_TCP_SYN_RCVD)
         flags |= SK_TCP_ACK;

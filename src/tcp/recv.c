@@ -138,6 +138,19 @@ bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin)
     return fin_next;
 }
 
+void sk_rcv_old_duplicate(sk_tcb *tcb, const sk_seg *s)
+{
+    sk_rcv *r = sk_rcv_of(tcb);
+    if (!r || s->len == 0 || sk_seq_gt(s->h.seq + s->len, tcb->rcv_nxt))
+        return;
+    tcb->tcp->ctx->stats.tcp_rcv_dup++;
+    if (r->reass && (tcb->topts & SK_TOPT_SACK)) {
+        sk_reass_result res;
+        (void)sk_reass_add(r->reass, &tcb->rcv, tcb->rcv_nxt, s->h.seq, s->data, s->len, false,
+                           &res);
+    }
+}
+
 /* RFC 9293 3.8.6.2.2 (RFC 1122 4.2.3.3): receiver-side SWS avoidance moves
  * the right edge only in steps of at least min(Fr * RCV.BUFF, Eff.snd.MSS)
  * with Fr = 1/2; the MSS is the one we announced, the largest segment the
@@ -148,30 +161,41 @@ static uint32_t sws_step(const sk_tcb *tcb)
     return half < mss ? half : mss;
 }
 
-/* The right edge the free space allows, not yet SWS-rounded. */
-static uint32_t space_edge(const sk_tcb *tcb)
+/* The right edge the free space allows, not yet SWS-rounded: at most
+ * 65535 units of the window scale, in whole units (RFC 7323 2.3). */
+static uint32_t space_edge(const sk_tcb *tcb, uint8_t shift)
 {
     uint32_t space = sk_buf_space(&tcb->rcv);
-    if (space > 65535)
-        space = 65535;
+    uint32_t max = (uint32_t)65535 << shift;
+    if (space > max)
+        space = max;
+    space &= ~(((uint32_t)1 << shift) - 1);
     return tcb->rcv_nxt + space;
 }
 
-/* The window to advertise, from the free receive space: the right edge
- * never moves left (RFC 9293 3.8.6: the window SHOULD NOT shrink) and moves
- * right only by a worthwhile step (SWS avoidance above). */
-uint16_t sk_tcb_rcv_window(sk_tcb *tcb)
+uint16_t sk_rcv_window(sk_tcb *tcb, bool syn)
 {
-    uint32_t edge = space_edge(tcb);
+    /* RFC 7323 2.2: the window in a SYN is never scaled. */
+    uint8_t shift = syn ? 0 : tcb->rcv_wscale;
+    uint32_t edge = space_edge(tcb, shift);
     if (sk_seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
         tcb->rcv_adv = tcb->rcv_nxt;
-    /* After the peer's FIN no more text comes, and no silly window: the
-     * edge simply follows the space (the FIN took a number, not a byte). */
+    /* The window SHOULD NOT shrink (RFC 9293 3.8.6) and moves right only by
+     * a worthwhile step (SWS avoidance above). After the peer's FIN no
+     * more text comes, and no silly window: the edge simply follows the
+     * space (the FIN took a number, not a byte). */
     uint32_t step = (tcb->flags & SK_TCB_FIN_RCVD) ? 1 : sws_step(tcb);
     if (sk_seq_ge(edge, tcb->rcv_adv + step))
         tcb->rcv_adv = edge;
-    uint32_t wnd = tcb->rcv_adv - tcb->rcv_nxt;
+    /* A held edge that is not a whole number of units shows a window
+     * rounded down: RFC 7323 2.4 / appendix F accept that. */
+    uint32_t wnd = (tcb->rcv_adv - tcb->rcv_nxt) >> shift;
     return (uint16_t)(wnd > 65535 ? 65535 : wnd);
+}
+
+uint16_t sk_tcb_rcv_window(sk_tcb *tcb)
+{
+    return sk_rcv_window(tcb, false);
 }
 
 void sk_rcv_read_done(sk_tcb *tcb)
@@ -184,7 +208,7 @@ void sk_rcv_read_done(sk_tcb *tcb)
     if (tcb->state == SYNACK_TCP_CLOSED || tcb->state == SYNACK_TCP_TIME_WAIT ||
         (tcb->flags & SK_TCB_FIN_RCVD))
         return;
-    if (sk_seq_ge(space_edge(tcb), tcb->rcv_adv + sws_step(tcb))) {
+    if (sk_seq_ge(space_edge(tcb, tcb->rcv_wscale), tcb->rcv_adv + sws_step(tcb))) {
         tcb->tcp->ctx->stats.tcp_window_updates++;
         tcb->flags |= SK_TCB_ACK_NOW;
         sk_tcp_output(tcb);

@@ -48,6 +48,15 @@ void sk_rcv_release(sk_tcb *tcb);
  * takes it (eighth step), RCV.NXT not yet advanced over it. */
 bool sk_rcv_text(sk_tcb *tcb, sk_seg *s, bool fin);
 
+/* A segment wholly below RCV.NXT (found unacceptable): remembered for a
+ * D-SACK on the ACK that answers it (RFC 2883 4.1.1). */
+void sk_rcv_old_duplicate(sk_tcb *tcb, const sk_seg *s);
+
+/* The window field of a segment we send, from the free receive space
+ * (RFC 9293 3.8.6), with receiver-side SWS avoidance (RFC 9293 3.8.6.2.2),
+ * scaled (RFC 7323 2.3) unless @p syn; moves tcb->rcv_adv. */
+uint16_t sk_rcv_window(sk_tcb *tcb, bool syn);
+
 /* Every segment we send with ACK calls this: the ACK owed is paid. */
 void sk_rcv_ack_sent(sk_tcb *tcb);
 

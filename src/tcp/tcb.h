@@ -31,6 +31,11 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_EOF_READ   0x1000u /* the user has read the end of stream */
 #define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
+/* Options in use on a connection (sk_tcb.topts), negotiated in the SYNs. */
+#define SK_TOPT_TS   0x01u /* timestamps (RFC 7323 3) */
+#define SK_TOPT_SACK 0x02u /* SACK (RFC 2018) */
+#define SK_TOPT_WS   0x04u /* window scaling (RFC 7323 2) */
+
 /* Common head of every entry in the connection table. */
 typedef struct sk_conn {
     struct sk_conn *hnext; /* hash chain */
@@ -61,7 +66,13 @@ struct synack_tcp {
     /* Receive sequence variables. */
     uint32_t rcv_nxt, irs;
     uint32_t rcv_adv; /* right edge of the window we last advertised */
-    uint16_t snd_mss; /* effective send MSS (RFC 9293 3.7.1) */
+    /* Options (opts.c): RFC 7323 window scale and timestamps, RFC 2018 SACK. */
+    uint32_t ts_recent; /* TS.Recent (RFC 7323 4.3), when SK_TOPT_TS */
+    uint32_t ts_offset; /* added to our millisecond clock in TSval (RFC 7323 7.1) */
+    uint8_t snd_wscale; /* shift of the windows the peer sends (0 without scaling) */
+    uint8_t rcv_wscale; /* shift of the windows we send */
+    uint8_t topts;      /* SK_TOPT_*: what was negotiated */
+    uint16_t snd_mss;   /* effective send MSS (RFC 9293 3.7.1) */
 
     /* Retransmission (RFC 6298), in microseconds. */
     uint8_t backoff;   /* exponent of the current backoff */

@@ -51,6 +51,7 @@ typedef struct sk_seg {
     uint32_t len;  /* payload bytes */
     uint32_t slen; /* SEG.LEN: payload + SYN + FIN */
     uint32_t lcut; /* text bytes trimmed before RCV.NXT (received already) */
+    uint32_t wnd;  /* SEG.WND scaled (RFC 7323 2.3); set by sk_opts_input (opts.h) */
 } sk_seg;
 
 int sk_tcp_new(sk_ctx *ctx, const synack_config *cfg, sk_wheel *wheel, sk_net *net, sk_tcp **out);
