@@ -674,6 +674,10 @@ static int make_stack(demo_run *r, side *s, uint64_t seed)
     cfg.mac[5] = (uint8_t)(s->me + 1);
     cfg.seed = seed;
     cfg.tcp_msl_ns = r->o->msl_ns;
+    /* The textbook figure: no options beyond the MSS in the SYNs. */
+    cfg.tcp_window_scaling = false;
+    cfg.tcp_timestamps = false;
+    cfg.tcp_sack = false;
     int rv = synack_memlink_attach(r->link, &cfg, NULL, NULL, s, &s->stack);
     if (rv == 0)
         rv = synack_stack_add_trace(s->stack, on_trace, s);
