@@ -798,6 +798,41 @@ static void test_virtual_retransmission_timing(void **state)
     pdh_close(&h);
 }
 
+/* packetdrill stamps a blocking call's end with gettimeofday right after
+ * it returns. On a virtual clock the main thread's next usleep must not
+ * jump time before a call it woke has returned and read the clock. */
+static long call_read_then_stamp(pdh *h, void *arg)
+{
+    char buf[16];
+    if (h->ifc.read(h->ifc.userdata, *(int *)arg, buf, sizeof(buf)) != 3)
+        return -1;
+    return (long)tv_us(h);
+}
+
+static void test_virtual_jump_waits_for_woken_call(void **state)
+{
+    (void)state;
+    pdh h;
+    pdh_open(&h, "virtual");
+    int l = listener(&h, PORT);
+    uint32_t iss;
+    int fd = passive_open(&h, l, &iss);
+    for (int round = 0; round < 20; round++) {
+        pdh_call c;
+        pdh_call_start(&c, &h, call_read_then_stamp, &fd);
+        long long sent = tv_us(&h);
+        pdh_inject(&h, RPORT, PORT, TH_ACK, R_ISN + 1 + 3 * (uint32_t)round, iss + 1, WIN, NULL, 0,
+                   "abc", 3);
+        assert_int_equal(h.ifc.usleep(h.ifc.userdata, 1000000), 0);
+        long end = pdh_call_join(&c);
+        assert_true(end > sent);
+        assert_true(end - sent < 1000); /* not a second later */
+    }
+    assert_int_equal(h.ifc.close(h.ifc.userdata, fd), 0);
+    assert_int_equal(h.ifc.close(h.ifc.userdata, l), 0);
+    pdh_close(&h);
+}
+
 /* --so_flags=linux selects Linux's timers: RTO min 200 ms. After an RTT
  * of ~0 the RTO is the minimum, so lost data is resent 200 ms later
  * (RFC 6298 2.4 allows a smaller minimum than 1 s). */
@@ -844,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_other_data_calls),
         cmocka_unit_test(test_close_wakes_sleepers),
         cmocka_unit_test(test_virtual_retransmission_timing),
+        cmocka_unit_test(test_virtual_jump_waits_for_woken_call),
         cmocka_unit_test(test_linux_profile_rto_min),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,6 +94,16 @@ typedef struct pd {
     int nfds;
     pd_sock *all;
     uint16_t next_port;
+    /* Virtual clock only: packetdrill stamps a blocking call's end with
+     * gettimeofday right after the call returns, so the main thread must
+     * not jump the clock while a woken call is still on its way out. */
+    pthread_cond_t quiet_cv; /* signalled as sleepers catch up */
+    int sleepers;            /* threads asleep in pd_wait */
+    int stale;               /* sleepers woken that have not looked yet */
+    bool slept;              /* slept_thread woke in its current call */
+    bool stamp_due;          /* stamp_thread returned from a call it slept in
+                                and has not read the clock since */
+    pthread_t slept_thread, stamp_thread;
 } pd;
 
 /* pd_main.c */
@@ -105,6 +115,9 @@ void pd_run_timers(pd *p);
  * runs the timers that fell due. Called with the lock held. */
 void pd_wait(pd *p, uint64_t deadline);
 void pd_wake(pd *p);
+/* Virtual clock: waits (real time, bounded) until every thread woken in a
+ * call has gone back to sleep or returned and read the clock. */
+void pd_quiesce(pd *p);
 int pd_fail(int err); /* sets errno, returns -1 */
 
 /* pd_sock.c */

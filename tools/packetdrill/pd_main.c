@@ -40,12 +40,39 @@ void pd_lock(pd *p)
 
 void pd_unlock(pd *p)
 {
+    if (p->slept && pthread_equal(p->slept_thread, pthread_self())) {
+        /* A call that slept returns: its caller reads the clock next. */
+        p->slept = false;
+        p->stamp_due = true;
+        p->stamp_thread = p->slept_thread;
+    }
     pthread_mutex_unlock(&p->mu);
 }
 
 void pd_wake(pd *p)
 {
     pthread_cond_broadcast(&p->cv);
+    p->stale = p->sleepers;
+}
+
+/* How long the main thread gives woken calls to finish before it moves a
+ * virtual clock on regardless. */
+#define PD_QUIESCE_NS (200 * PD_NS_PER_MS)
+
+static bool others_busy(const pd *p)
+{
+    pthread_t self = pthread_self();
+    return p->stale > 0 || (p->slept && !pthread_equal(p->slept_thread, self)) ||
+           (p->stamp_due && !pthread_equal(p->stamp_thread, self));
+}
+
+void pd_quiesce(pd *p)
+{
+    uint64_t until = mono_ns() + PD_QUIESCE_NS;
+    struct timespec ts = {.tv_sec = (time_t)(until / PD_NS_PER_S),
+                          .tv_nsec = (long)(until % PD_NS_PER_S)};
+    while (others_busy(p) && mono_ns() < until)
+        pthread_cond_timedwait(&p->quiet_cv, &p->mu, &ts);
 }
 
 uint64_t pd_now(pd *p)
@@ -77,7 +104,25 @@ static void timed_wait_real(pd *p, uint64_t until)
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
+static void pd_wait_once(pd *p, uint64_t deadline);
+
 void pd_wait(pd *p, uint64_t deadline)
+{
+    pthread_t self = pthread_self();
+    if (p->slept && pthread_equal(p->slept_thread, self))
+        p->slept = false; /* back to sleep: not on its way out (yet) */
+    p->sleepers++;
+    pd_wait_once(p, deadline);
+    p->sleepers--;
+    if (p->stale > 0)
+        p->stale--;
+    p->slept = true;
+    p->slept_thread = self;
+    pthread_cond_broadcast(&p->quiet_cv);
+    pd_run_timers(p);
+}
+
+static void pd_wait_once(pd *p, uint64_t deadline)
 {
     if (p->virtual_clock) {
         /* Virtual time moves only when the main thread reads or sleeps on
@@ -91,7 +136,6 @@ void pd_wait(pd *p, uint64_t deadline)
         else
             pthread_cond_wait(&p->cv, &p->mu);
     }
-    pd_run_timers(p);
 }
 
 /* ---- the output side of the link --------------------------------------- */
@@ -155,6 +199,8 @@ static bool pop_packet(pd *p, void *buf, size_t *count, long long *time_usecs)
     return true;
 }
 
+static void step_virtual(pd *p, uint64_t target);
+
 /* Virtual clock: nothing happens unless time moves, so after a short real
  * grace period for the other thread, jump to the next timer. */
 static bool receive_virtual(pd *p, void *buf, size_t *count, long long *time_usecs)
@@ -167,10 +213,8 @@ static bool receive_virtual(pd *p, void *buf, size_t *count, long long *time_use
         uint64_t next = synack_stack_next_timeout(p->stack);
         if (r - r_idle >= PD_VIRTUAL_GRACE_NS && next != UINT64_MAX &&
             next - v_start <= p->netdev_max_wait_ns) {
-            if (next > p->vnow)
-                p->vnow = next;
-            synack_stack_handle_timeout(p->stack, p->vnow);
-            pd_wake(p);
+            pd_quiesce(p);
+            step_virtual(p, next);
             r_idle = mono_ns();
             continue;
         }
@@ -222,8 +266,10 @@ static int pd_netdev_receive(void *ud, void *buf, size_t *count, long long *time
 
 /* ---- the clock ----------------------------------------------------------- */
 
-static void advance_virtual(pd *p, uint64_t target)
+/* Moves a virtual clock to @p target, running each timer at its own time. */
+static void step_virtual(pd *p, uint64_t target)
 {
+    bool fired = false;
     for (;;) {
         uint64_t next = synack_stack_next_timeout(p->stack);
         if (next > target)
@@ -231,10 +277,21 @@ static void advance_virtual(pd *p, uint64_t target)
         if (next > p->vnow)
             p->vnow = next;
         synack_stack_handle_timeout(p->stack, p->vnow);
+        fired = true;
     }
     if (target > p->vnow)
         p->vnow = target;
-    pd_wake(p);
+    if (fired)
+        pd_wake(p);
+}
+
+/* A jump (usleep): first let calls woken by what the main thread did
+ * finish at the time they finished. */
+static void advance_virtual(pd *p, uint64_t target)
+{
+    pd_quiesce(p);
+    step_virtual(p, target);
+    pd_wake(p); /* sleepers with a deadline look at the new time */
 }
 
 static int pd_usleep(void *ud, useconds_t usec)
@@ -260,12 +317,16 @@ static int pd_gettimeofday(void *ud, struct timeval *tv, struct timezone *tz)
         return pd_fail(EFAULT);
     pd_lock(p);
     /* PACKETDRILL-SO.md: packetdrill spins on this clock, so it must move
-     * on every read. */
+     * on every read. A step is too small to wait for other threads. */
     if (p->virtual_clock)
-        advance_virtual(p, p->vnow + p->vstep_ns);
+        step_virtual(p, p->vnow + p->vstep_ns);
     else
         pd_run_timers(p);
     long long us = stack_to_usecs(p, pd_now(p));
+    if (p->stamp_due && pthread_equal(p->stamp_thread, pthread_self())) {
+        p->stamp_due = false;
+        pthread_cond_broadcast(&p->quiet_cv);
+    }
     pd_unlock(p);
     tv->tv_sec = (time_t)(us / 1000000);
     tv->tv_usec = (suseconds_t)(us % 1000000);
@@ -339,6 +400,7 @@ static void pd_free(void *ud)
     free(p->q);
     free(p->fds);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->quiet_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -353,6 +415,7 @@ static pd *pd_new(const char *flags)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
+    pthread_cond_init(&p->quiet_cv, &ca);
     pthread_condattr_destroy(&ca);
 
     /* packetdrill's default addresses: us 192.168.0.1, the remote side
