@@ -51,7 +51,7 @@ for cap in "$golden"/ladder_*.pcap "$golden"/ladder_*.pcapng; do
         echo "ok   $name"
     fi
 done
-if [ "$n" -lt 12 ]; then
+if [ "$n" -lt 17 ]; then
     echo "FAIL only $n captures under $golden"
     fail=1
 fi
@@ -81,6 +81,22 @@ if [ -f "$textbook" ]; then
         echo "ok   textbook states of a Linux connection"
     else
         echo "FAIL textbook states: client '$left' (want '$want_left'), server '$right' (want '$want_right')"
+        fail=1
+    fi
+fi
+
+# A capture that starts mid-connection: both sides unknown until the FINs
+# tell them (the client FIN-WAIT-1, the server CLOSE-WAIT).
+mid=$golden/ladder_linux_midconn.txt
+if [ -f "$mid" ]; then
+    sed -n '/^connection 1:/,$p' "$mid" >"$out_dir/mid_ladder"
+    left=$(states "$out_dir/mid_ladder" 0 | tr '\n' ' ')
+    right=$(states "$out_dir/mid_ladder" 1 | tr '\n' ' ')
+    if [ "$left" = "? FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT " ] &&
+        [ "$right" = "? CLOSE-WAIT LAST-ACK CLOSED " ]; then
+        echo "ok   mid-connection: unknown until the FINs"
+    else
+        echo "FAIL mid-connection states: '$left' | '$right'"
         fail=1
     fi
 fi

@@ -604,6 +604,20 @@ void ladder_bases(const ladder *l, uint32_t base[2], bool have[2])
             have[f] = true;
         }
     }
+    /* A side whose SYN was not captured: the peer's SYN,ACK still tells
+     * its ISN (the acknowledgment number less one). */
+    for (size_t i = 0; i < l->n; i++) {
+        const lrow *r = &l->rows[i];
+        uint8_t sa = LADDER_SYN | LADDER_ACK;
+        if (r->kind != ROW_SEG || (r->seg.flags & sa) != sa)
+            continue;
+        ladder_side to = r->seg.from == LADDER_A ? LADDER_B : LADDER_A;
+        if (!syn[to]) {
+            base[to] = r->seg.ack - 1;
+            have[to] = true;
+        }
+        break;
+    }
 }
 
 ladder_line *ladder_lines(const ladder *l, bool absolute, size_t *nlines)

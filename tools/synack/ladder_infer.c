@@ -42,7 +42,12 @@ ladder_side ladder_infer_client(const ladder_seg *segs, size_t n)
     for (size_t i = 0; i < n; i++)
         if (is_syn_ack(&segs[i]))
             return segs[i].from == LADDER_A ? LADDER_B : LADDER_A;
-    return n ? segs[0].from : LADDER_A;
+    if (!n)
+        return LADDER_A;
+    /* No handshake in sight: the client is most likely the side on the
+     * higher (ephemeral) port. */
+    ladder_side other = segs[0].from == LADDER_A ? LADDER_B : LADDER_A;
+    return segs[0].sport >= segs[0].dport ? segs[0].from : other;
 }
 
 /* The next segment @p side sends after index @p i, or NULL. */

@@ -32,7 +32,7 @@ typedef struct ladder_summary {
 } ladder_summary;
 
 /** Which side opened: the sender of the first SYN without ACK, else the
- *  receiver of the first SYN,ACK, else the sender of the first segment. */
+ *  receiver of the first SYN,ACK, else the side on the higher port. */
 ladder_side ladder_infer_client(const ladder_seg *segs, size_t n);
 
 /** Builds the ladder of @p n segments (in capture order, `from` already

@@ -9,14 +9,15 @@ import time
 
 PORT = 8080
 STEP = 0.05
+FAMILY, HOST = socket.AF_INET, "127.0.0.1"
 
 
 def pair():
-    ls = socket.socket()
+    ls = socket.socket(FAMILY)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", PORT))
+    ls.bind((HOST, PORT))
     ls.listen(1)
-    c = socket.create_connection(("127.0.0.1", PORT))
+    c = socket.create_connection((HOST, PORT))
     s, _ = ls.accept()
     ls.close()
     time.sleep(STEP)
@@ -34,6 +35,10 @@ def exchange(c, s):
 
 
 def main(which):
+    global FAMILY, HOST
+    if which == "normal6":
+        FAMILY, HOST = socket.AF_INET6, "::1"
+        which = "normal"
     if which == "several":
         # Three connections in one capture, for --list, --conn and the
         # HTML page's connection picker.
@@ -43,7 +48,7 @@ def main(which):
         return
     if which == "refused":
         try:
-            socket.create_connection(("127.0.0.1", PORT + 1))
+            socket.create_connection((HOST, PORT + 1))
         except ConnectionRefusedError:
             pass
         return
