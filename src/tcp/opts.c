@@ -115,8 +115,11 @@ void sk_opts_ts_update(sk_tcb *tcb, const sk_seg *s, uint32_t seq)
 void sk_opts_segment(sk_tcb *tcb, sk_tcp_opts *o, uint32_t len)
 {
     memset(o, 0, sizeof *o);
-    uint32_t frame = (uint32_t)tcb->tcp->cfg->mtu - 40u;
-    uint32_t room = len < frame ? frame - len : 0;
+    /* RFC 6691: payload and options together stay within the MSS the peer
+     * announced (snd_mss is that, less the timestamps it always carries),
+     * which also keeps the segment within our MTU. */
+    uint32_t limit = tcb->snd_mss + ((tcb->topts & SK_TOPT_TS) ? SK_OPTS_TS_LEN : 0u);
+    uint32_t room = len < limit ? limit - len : 0;
     if (room > 40)
         room = 40;
     if (tcb->topts & SK_TOPT_TS) {

@@ -15,6 +15,7 @@
 #define PTS 5000u /* the peer's first TSval */
 
 static uint8_t payload[4096];
+static uint16_t handshake_ack_win = ST_WIN; /* the window of the handshake's ACK */
 
 static sk_tcp_opts syn_opts(bool ws, uint8_t shift, bool ts, bool sack)
 {
@@ -55,9 +56,9 @@ static st_seg open_with(st *t, st_conn *k, const sk_tcp_opts *o)
     assert_int_equal(sa.flags, F_SYN | F_ACK);
     k->iss = sa.seq;
     if (o->has_ts)
-        in_ts(t, k, F_ACK, k->irs + 1, ST_WIN, PTS, sa.opts.tsval, NULL, 0);
+        in_ts(t, k, F_ACK, k->irs + 1, handshake_ack_win, PTS, sa.opts.tsval, NULL, 0);
     else
-        st_in(t, k, F_ACK, k->irs + 1, k->iss + 1, NULL, 0);
+        st_in_w(t, k, F_ACK, k->irs + 1, k->iss + 1, handshake_ack_win, NULL, 0);
     st_expect_none(t);
     assert_int_equal(synack_tcp_accept(k->l, &k->c, t->now), 0);
     return sa;
@@ -152,10 +153,10 @@ static void test_window_scale_both_ways(void **state)
     st *t = st_new(tweak_big_rcvbuf);
     st_conn k;
     sk_tcp_opts o = syn_opts(true, 7, false, false);
+    handshake_ack_win = 10; /* 10 << 7: the largest window it ever offers */
     open_with(t, &k, &o);
+    handshake_ack_win = ST_WIN;
     uint32_t S = k.iss + 1, R = k.irs + 1;
-    st_inject(t, k.peer_port, k.port, F_ACK, R, S, 10, NULL, NULL, 0); /* 10 << 7 */
-    st_expect_none(t);
     assert_int_equal(synack_tcp_send(k.c, payload, 3000, t->now), 3000);
     st_seg d;
     assert_true(st_next(t, &d));
@@ -335,6 +336,34 @@ static void test_dsack(void **state)
     st_free(t);
 }
 
+/* RFC 6691: options count against the MSS the peer announced. Peer MSS
+ * 536 with timestamps: a full data segment carries 524 bytes and no room
+ * for SACK blocks; a pure ACK carries them. */
+static void test_sack_blocks_fit_the_peer_mss(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    sk_tcp_opts o = syn_opts(false, 0, true, true);
+    o.mss = 536;
+    st_seg sa = open_with(t, &k, &o);
+    uint32_t S = k.iss + 1, R = k.irs + 1, e = sa.opts.tsval;
+    st_seg a;
+    in_ts(t, &k, F_ACK, R + 100, ST_WIN, PTS, e, payload, 100);
+    st_expect(t, F_ACK, S, R, 0, &a);
+    assert_int_equal(a.opts.nsack, 1);
+    assert_int_equal(synack_tcp_send(k.c, payload, 524, t->now), 524);
+    st_expect(t, F_ACK | F_PSH, S, R, 524, &a);
+    assert_true(a.opts.has_ts);
+    assert_int_equal(a.opts.nsack, 0);
+    in_ts(t, &k, F_ACK, R + 300, ST_WIN, PTS, e, payload, 100);
+    st_expect(t, F_ACK, S + 524, R, 0, &a);
+    assert_int_equal(a.opts.nsack, 2);
+    assert_int_equal(a.opts.sack[0].left, R + 300);
+    assert_int_equal(a.opts.sack[1].left, R + 100);
+    st_free(t);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof payload; i++)
@@ -348,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_ts_recent_update_rules),
         cmocka_unit_test(test_sack_blocks_on_acks),
         cmocka_unit_test(test_dsack),
+        cmocka_unit_test(test_sack_blocks_fit_the_peer_mss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
