@@ -1,7 +1,7 @@
-/* SHA-256 of tests/support against the FIPS 180-2 examples (Appendix B),
- * the empty message, and the padding boundaries (lengths around 55/56 and
- * 64 bytes, whose digests were computed with Python's hashlib), whole and
- * fed in pieces of every size. */
+/* SHA-256 (src/crypto/sha256.c, through the tests' short names) against
+ * the FIPS 180-2 examples (Appendix B), the empty message, and the padding
+ * boundaries (lengths around 55/56 and 64 bytes, whose digests were
+ * computed with Python's hashlib), whole and fed in pieces of every size. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SHA-256 as FIPS 180-2 section 6.2 describes it. */
-#include "sha256.h"
+#include "crypto/sha256.h"
 
 #include <string.h>
 
@@ -56,7 +56,7 @@ static void compress(uint32_t h[8], const uint8_t block[64])
     h[7] += hh;
 }
 
-void sha256_init(sha256_ctx *c)
+void sk_sha256_init(sk_sha256_ctx *c)
 {
     /* FIPS 180-2 5.3.2: the initial hash value. */
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -66,7 +66,7 @@ void sha256_init(sha256_ctx *c)
     c->used = 0;
 }
 
-void sha256_update(sha256_ctx *c, const void *data, size_t len)
+void sk_sha256_update(sk_sha256_ctx *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
     if (len == 0)
@@ -89,7 +89,7 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len)
     c->used = len;
 }
 
-void sha256_final(sha256_ctx *c, uint8_t out[SHA256_DIGEST_LEN])
+void sk_sha256_final(sk_sha256_ctx *c, uint8_t out[SK_SHA256_DIGEST_LEN])
 {
     /* FIPS 180-2 5.1.1: a 1 bit, zeros up to 448 mod 512, the 64-bit length. */
     uint64_t bits = c->len * 8;
@@ -111,21 +111,22 @@ void sha256_final(sha256_ctx *c, uint8_t out[SHA256_DIGEST_LEN])
     }
 }
 
-void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
+void sk_sha256(const void *data, size_t len, uint8_t out[SK_SHA256_DIGEST_LEN])
 {
-    sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, data, len);
-    sha256_final(&c, out);
+    sk_sha256_ctx c;
+    sk_sha256_init(&c);
+    sk_sha256_update(&c, data, len);
+    sk_sha256_final(&c, out);
 }
 
-char *sha256_hex(const uint8_t digest[SHA256_DIGEST_LEN], char out[2 * SHA256_DIGEST_LEN + 1])
+char *sk_sha256_hex(const uint8_t digest[SK_SHA256_DIGEST_LEN],
+                    char out[2 * SK_SHA256_DIGEST_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < SHA256_DIGEST_LEN; i++) {
+    for (int i = 0; i < SK_SHA256_DIGEST_LEN; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15];
     }
-    out[2 * SHA256_DIGEST_LEN] = 0;
+    out[2 * SK_SHA256_DIGEST_LEN] = 0;
     return out;
 }
