@@ -37,6 +37,8 @@ int cmd_demo(int argc, char **argv);
 extern const char cmd_demo_usage[];
 int cmd_ladder(int argc, char **argv); /* built with libpcap only (SYNACK_HAVE_LIBPCAP) */
 extern const char cmd_ladder_usage[];
+int cmd_sim(int argc, char **argv);
+extern const char cmd_sim_usage[];
 int cmd_serve(int argc, char **argv);
 extern const char cmd_serve_usage[];
 int cmd_connect(int argc, char **argv);

@@ -19,6 +19,8 @@ static const cli_cmd commands[] = {
      cmd_ladder},
 #endif
     {"ping", "ping between two simulated stacks (virtual time)", cmd_ping_usage, cmd_ping},
+    {"sim", "bulk TCP transfers between two simulated stacks, under impairments", cmd_sim_usage,
+     cmd_sim},
     {"serve", "serve echo, discard, chargen or HTTP on a TUN/TAP device", cmd_serve_usage,
      cmd_serve},
     {"connect", "connect to HOST PORT from a TUN/TAP device, like nc", cmd_connect_usage,

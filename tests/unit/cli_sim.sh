@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# synack sim: bad arguments (exit 2 with a message), the JSON summary parses
+# and its SHA-256 of the sent data equals one computed here from the data
+# generator's definition, received equals sent under impairments, the same
+# seed prints the same figures, a flow that cannot finish exits 1, --pcap.
+set -u
+bin=${SYNACK_BIN:?SYNACK_BIN not set}
+if [ -z "$bin" ]; then
+    echo "skip: the synack CLI is not built"
+    exit 77
+fi
+if ! command -v python3 >/dev/null; then
+    echo "skip: python3 is needed to parse the JSON summary"
+    exit 77
+fi
+out_dir=${SYNACK_TEST_OUT:-/tmp}/cli_sim
+mkdir -p "$out_dir"
+out=$out_dir/out err=$out_dir/err
+fail=0
+
+check() { # check NAME EXPECTED_STATUS CMD...
+    local name=$1 want=$2
+    shift 2
+    "$@" >"$out" 2>"$err"
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL $name: exit $got, want $want"
+        cat "$out" "$err"
+        fail=1
+    else
+        echo "ok   $name"
+    fi
+}
+
+# json NAME PYTHON: runs PYTHON with `d` the JSON in $out; it fails by assert.
+json() {
+    local name=$1
+    if ! python3 -c "
+import json, sys
+d = json.load(open('$out'))
+$2
+" 2>"$out_dir/py.err"; then
+        echo "FAIL $name:"
+        cat "$out_dir/py.err"
+        fail=1
+    fi
+}
+
+# The sender's SHA-256 against the generator's definition (cmd_sim.c
+# flow_data: byte i of flow k is byte i%8 of splitmix64(key ^ i/8), with
+# key = splitmix64(seed) ^ k<<48), computed with Python's hashlib.
+check "clean link, JSON" 0 "$bin" sim --bytes 100K --flows 2 --seed 3 --json
+json "JSON of a clean run" "
+import hashlib
+M = (1 << 64) - 1
+def mix(z):
+    z = (z + 0x9e3779b97f4a7c15) & M
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
+    return z ^ (z >> 31)
+def data(seed, k, n):
+    key = mix(seed) ^ (k << 48)
+    return b''.join(mix(key ^ i).to_bytes(8, 'little') for i in range((n + 7) // 8))[:n]
+assert d['config']['bytes'] == 102400 and d['config']['flows'] == 2, d['config']
+assert len(d['flows']) == 2
+for k, f in enumerate(d['flows']):
+    want = hashlib.sha256(data(3, k, 102400)).hexdigest()
+    assert f['flow'] == k + 1
+    assert f['sha256_sent'] == want, (k, f['sha256_sent'], want)
+    assert f['sha256_received'] == want, (k, f['sha256_received'])
+    assert f['match'] is True and f['status'] == 'ok' and f['error'] is None
+    assert f['sent'] == f['received'] == 102400
+    assert f['retransmits'] == 0
+    assert f['duration_ns'] > 0 and f['goodput_bps'] > 0
+assert d['flows'][0]['sha256_sent'] != d['flows'][1]['sha256_sent']
+assert d['total']['received'] == 204800 and d['total']['match'] is True
+assert d['link']['lost'] == 0
+assert d['sender_stack']['tcp_retransmits'] == 0
+"
+
+# Impairments in both directions: data still arrives whole (SHA match),
+# and the wire saw retransmissions, corrupted frames and checksum drops.
+check "impaired link" 0 "$bin" sim --bytes 200K --loss 3% --reorder 2% --dup 2% --corrupt 2% \
+    --jitter 2 --rto-min 200 --seed 5 --json
+cp "$out" "$out_dir/impaired.json"
+json "JSON of an impaired run" "
+f = d['flows'][0]
+assert f['match'] is True and f['sha256_sent'] == f['sha256_received'], f
+assert f['received'] == 204800
+assert f['retransmits'] > 0 and f['retransmitted_bytes'] > 0
+assert d['link']['lost'] > 0 and d['link']['corrupted'] > 0
+assert d['link']['duplicated'] > 0 and d['link']['reordered'] > 0
+drops = sum(s['tcp_drop_checksum'] + s['ip_drop_checksum'] + s['eth_drop_short']
+            for s in (d['sender_stack'], d['receiver_stack']))
+assert drops > 0, drops
+"
+check "impaired link again" 0 "$bin" sim --bytes 200K --loss 3% --reorder 2% --dup 2% \
+    --corrupt 2% --jitter 2 --rto-min 200 --seed 5 --json
+if ! cmp -s "$out" "$out_dir/impaired.json"; then
+    echo "FAIL same seed, different output"
+    diff "$out_dir/impaired.json" "$out" | head
+    fail=1
+fi
+check "impaired link, other seed" 0 "$bin" sim --bytes 200K --loss 3% --reorder 2% --dup 2% \
+    --corrupt 2% --jitter 2 --rto-min 200 --seed 6 --json
+if cmp -s "$out" "$out_dir/impaired.json"; then
+    echo "FAIL seeds 5 and 6 print the same"
+    fail=1
+fi
+
+# The lines: one per flow and a total, each saying the SHA-256 matched.
+check "lines" 0 "$bin" sim --bytes 64K --flows 3 --rate 10 --queue 100
+if [ "$(grep -c '^flow [123]: 65536/65536 bytes in .* sha256 ok [0-9a-f]\{64\}$' "$out")" != 3 ]; then
+    echo "FAIL flow lines:"
+    cat "$out"
+    fail=1
+fi
+grep -q "^total: 196608 bytes in .*, all match$" "$out" || {
+    echo "FAIL total line:"
+    cat "$out"
+    fail=1
+}
+
+# Nothing gets through: the connection times out, the flow is reported
+# as an error and the exit status is 1.
+check "all lost exits 1" 1 "$bin" sim --bytes 1K --loss 100%
+grep -q "^flow 1: 0/1024 bytes .* sha256 error .*(sender: TIMEDOUT)$" "$out" || {
+    echo "FAIL all lost line:"
+    cat "$out"
+    fail=1
+}
+grep -q "NOT ALL MATCH" "$out" || {
+    echo "FAIL all lost total"
+    fail=1
+}
+
+check "pcap written" 0 "$bin" sim --bytes 10K --pcap "$out_dir/sim.pcap"
+magic=$(head -c 4 "$out_dir/sim.pcap" | od -An -tx1 | tr -d ' \n')
+if [ "$magic" != "4d3cb2a1" ]; then
+    echo "FAIL pcap magic '$magic'"
+    fail=1
+fi
+check "pcap unwritable exits 1" 1 "$bin" sim --bytes 1K --pcap /nonexistent-dir/x.pcap
+grep -q "cannot write /nonexistent-dir/x.pcap" "$err" || {
+    echo "FAIL unwritable pcap message"
+    fail=1
+}
+
+check "help sim" 0 "$bin" help sim
+grep -q "^usage: synack sim" "$out" || {
+    echo "FAIL help sim prints usage"
+    fail=1
+}
+
+bad() { # bad NAME MESSAGE ARGS...: exit 2, MESSAGE and the usage on stderr
+    local name=$1 msg=$2
+    shift 2
+    check "$name exits 2" 2 "$bin" sim "$@"
+    grep -qF -- "$msg" "$err" || {
+        echo "FAIL $name: no '$msg' in stderr"
+        cat "$err"
+        fail=1
+    }
+    grep -q "^usage: synack sim" "$err" || {
+        echo "FAIL $name: no usage"
+        fail=1
+    }
+    if [ -s "$out" ]; then
+        echo "FAIL $name: printed on stdout"
+        fail=1
+    fi
+}
+bad "bytes 0" "bad value '0' for --bytes" --bytes 0
+bad "bytes suffix" "bad value '5X' for --bytes" --bytes 5X
+bad "flows 0" "bad value '0' for --flows" --flows 0
+bad "flows too many" "bad value '1001' for --flows" --flows=1001
+bad "loss over 1" "bad value '1.5' for --loss" --loss 1.5
+bad "loss percent over 100" "bad value '101%' for --loss" --loss 101%
+bad "negative delay" "bad value '-1' for --delay" --delay -1
+bad "jitter junk" "bad value 'x' for --jitter" --jitter x
+bad "reorder over 1" "bad value '2' for --reorder" --reorder 2
+bad "dup negative" "bad value '-0.1' for --dup" --dup -0.1
+bad "corrupt junk" "bad value '1%%' for --corrupt" --corrupt 1%%
+bad "negative rate" "bad value '-5' for --rate" --rate -5
+bad "queue junk" "bad value '10p' for --queue" --queue 10p
+bad "queue without rate" "--queue needs a link rate (--rate > 0)" --queue 10 --rate 0
+bad "seed junk" "bad value 'abc' for --seed" --seed abc
+bad "cc unknown" "bad value 'vegas' for --cc" --cc vegas
+bad "rcvbuf the stack refuses" "the stack refuses these options: tcp_sndbuf/tcp_rcvbuf" \
+    --rcvbuf 100
+bad "rto-min zero" "bad value '0' for --rto-min" --rto-min 0
+bad "missing value" "option --seed needs a value" --seed
+bad "unknown option" "unknown option '--bogus'" --bogus
+bad "extra argument" "unexpected argument 'extra'" extra
+bad "flag with a value" "unknown option '--json=1'" --json=1
+
+# Settings the stack does not have yet are refused, never ignored.
+bad "cc not yet" "--cc is not supported yet" --cc cubic
+bad "no-sack not yet" "--no-sack is not supported yet" --no-sack
+bad "no-timestamps not yet" "--no-timestamps is not supported yet" --no-timestamps
+
+exit $fail
