@@ -27,6 +27,9 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_ephemeral_hi = d.tcp_ephemeral_hi;
     cfg->ip_ttl = d.ip_ttl;
     cfg->tcp_delack_ns = d.tcp_delack_ns;
+    cfg->tcp_window_scaling = d.tcp_window_scaling;
+    cfg->tcp_timestamps = d.tcp_timestamps;
+    cfg->tcp_sack = d.tcp_sack;
 }
 
 /* Linux's defaults (include/net/tcp.h and the net.ipv4 sysctls). */
@@ -43,6 +46,14 @@ static void profile_linux(synack_config *cfg)
     cfg->tcp_ephemeral_hi = 60999;
     cfg->ip_ttl = 64;                /* ip_default_ttl */
     cfg->tcp_delack_ns = 40 * SK_MS; /* TCP_DELACK_MIN */
+    /* Window scaling, timestamps, SACK (and D-SACK) on: tcp_window_scaling,
+     * tcp_timestamps, tcp_sack, tcp_dsack sysctls. */
+    cfg->tcp_window_scaling = true;
+    cfg->tcp_timestamps = true;
+    cfg->tcp_sack = true;
+    /* Scripts written for Linux expect wscale 8 in the SYN: the largest
+     * window that scale can express (RFC 7323 2.3), a 16 MiB buffer. */
+    cfg->tcp_rcvbuf = 65535u << 8;
 }
 
 int synack_config_profile(synack_config *cfg, const char *name)

@@ -857,6 +857,44 @@ static void test_linux_profile_rto_min(void **state)
     pdh_close(&h);
 }
 
+/* --so_flags=linux: the SYN-ACK's options in Linux's order and values
+ * (PACKETDRILL-SO.md): "mss, sackOK, TS val ecr, nop, wscale" with
+ * timestamps, "mss, nop, nop, sackOK, nop, wscale" without; wscale 8. */
+static void test_linux_profile_syn_options(void **state)
+{
+    (void)state;
+    static const uint8_t syn_ts[20] = {2, 4,   0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+                                       0, 100, 0,    0,    0, 0, 1, 3,  3, 7};
+    static const uint8_t syn_nots[12] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7};
+    pdh h;
+    pdh_open(&h, "linux,virtual");
+    int l = listener(&h, PORT);
+    pdh_inject(&h, RPORT, PORT, TH_SYN, R_ISN, 0, WIN, syn_ts, sizeof(syn_ts), NULL, 0);
+    pdh_seg s;
+    pdh_expect(&h, &s);
+    assert_int_equal(s.flags, TH_SYN | TH_ACK);
+    assert_int_equal(s.optlen, 20);
+    static const uint8_t want_head[8] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10};
+    assert_memory_equal(s.opts, want_head, 8);
+    static const uint8_t want_ecr_tail[8] = {0, 0, 0, 100, 1, 3, 3, 8}; /* ecr 100; wscale 8 */
+    assert_memory_equal(s.opts + 12, want_ecr_tail, 8);
+    assert_int_equal(s.win, 65535); /* a SYN's window is never scaled (RFC 7323 2.2) */
+
+    assert_int_equal(h.ifc.close(h.ifc.userdata, l), 0);
+    pdh_close(&h);
+
+    pdh_open(&h, "linux,virtual");
+    l = listener(&h, PORT);
+    pdh_inject(&h, RPORT, PORT, TH_SYN, R_ISN, 0, WIN, syn_nots, sizeof(syn_nots), NULL, 0);
+    pdh_expect(&h, &s);
+    assert_int_equal(s.flags, TH_SYN | TH_ACK);
+    static const uint8_t want_nots[12] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 8};
+    assert_int_equal(s.optlen, 12);
+    assert_memory_equal(s.opts, want_nots, 12);
+    assert_int_equal(h.ifc.close(h.ifc.userdata, l), 0);
+    pdh_close(&h);
+}
+
 int main(void)
 {
     if (pdh_no_deepbind())
@@ -881,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_virtual_retransmission_timing),
         cmocka_unit_test(test_virtual_jump_waits_for_woken_call),
         cmocka_unit_test(test_linux_profile_rto_min),
+        cmocka_unit_test(test_linux_profile_syn_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,10 @@ static void test_linux_values(void **state)
     assert_int_equal(c.tcp_mss, 0); /* 1460 at MTU 1500 */
     assert_int_equal(c.mtu, 1500);
     assert_int_equal(c.tcp_delack_ns, 40 * MS);
+    assert_true(c.tcp_window_scaling);
+    assert_true(c.tcp_timestamps);
+    assert_true(c.tcp_sack);
+    assert_int_equal(c.tcp_rcvbuf, 65535u << 8); /* window scale 8 (RFC 7323 2.3) */
     assert_int_equal(c.addr, 0x0a000001u);
     assert_int_equal(synack_config_check(&c, NULL), 0);
 }
@@ -42,10 +46,13 @@ static void test_default_undoes_linux(void **state)
     synack_config a, b;
     synack_config_default(&a);
     a.addr = 0x0a000001u;
+    a.tcp_timestamps = false; /* "default" resets a field "linux" sets */
     b = a;
     assert_int_equal(synack_config_profile(&b, "linux"), 0);
     assert_memory_not_equal(&a, &b, sizeof(a));
+    a.tcp_timestamps = true;
     assert_int_equal(synack_config_profile(&b, "default"), 0);
+    assert_true(b.tcp_timestamps);
     assert_memory_equal(&a, &b, sizeof(a));
 }
 
