@@ -72,6 +72,9 @@ for k, f in enumerate(d['flows']):
     assert f['sent'] == f['received'] == 102400
     assert f['retransmits'] == 0
     assert f['duration_ns'] > 0 and f['goodput_bps'] > 0
+    # Nothing goes faster than the link (100 Mbit/s by default).
+    assert 0 < f['goodput_mbit'] <= 100 and 0 < f['goodput_tail_mbit'] <= 100, f
+    assert abs(f['goodput_bps'] - f['received'] * 8e9 / f['duration_ns']) <= 1, f
 assert d['flows'][0]['sha256_sent'] != d['flows'][1]['sha256_sent']
 assert d['total']['received'] == 204800 and d['total']['match'] is True
 assert d['link']['lost'] == 0

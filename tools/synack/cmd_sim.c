@@ -213,6 +213,7 @@ typedef struct sim_flow {
     int error;
     const char *error_side;
     uint64_t end_ns;
+    uint64_t tail_ns, tail_bytes; /* when a tenth had been read, and how much */
     sk_sha256_ctx sha_out, sha_in;
     uint8_t dig_out[SK_SHA256_DIGEST_LEN], dig_in[SK_SHA256_DIGEST_LEN];
     /* From the wire: data segments sent again below the highest sent. */
@@ -358,6 +359,10 @@ static void flow_read(sim_run *r, sim_flow *f)
             return;
         }
         sk_sha256_update(&f->sha_in, r->buf, (size_t)k);
+        if (f->tail_ns == 0 && f->received + (uint64_t)k >= r->o->bytes / 10) {
+            f->tail_ns = now;
+            f->tail_bytes = f->received + (uint64_t)k;
+        }
         f->received += (uint64_t)k;
         r->received_total += (uint64_t)k;
     }
@@ -493,6 +498,15 @@ static double goodput_bps(uint64_t bytes, uint64_t ns)
     return ns ? (double)bytes * 8.0 * 1e9 / (double)ns : 0.0;
 }
 
+/* Goodput over the bytes read after the first tenth: the steady state,
+ * without the handshake and slow start. */
+static double tail_goodput_bps(const sim_flow *f)
+{
+    if (f->tail_ns == 0 || f->end_ns <= f->tail_ns)
+        return 0.0;
+    return goodput_bps(f->received - f->tail_bytes, f->end_ns - f->tail_ns);
+}
+
 static bool flow_ok(const sim_run *r, const sim_flow *f)
 {
     return f->eof && !f->error && f->received == r->o->bytes &&
@@ -569,16 +583,17 @@ static void print_json(const sim_run *r, const synack_stats *sa, const synack_st
         char hin[2 * SK_SHA256_DIGEST_LEN + 1], hout[2 * SK_SHA256_DIGEST_LEN + 1];
         printf("  {\"flow\": %d, \"port\": %u, \"bytes\": %llu, \"sent\": %llu, \"received\": "
                "%llu, \"duration_ns\": %llu, \"duration_s\": %.9f, \"goodput_bps\": %.0f, "
-               "\"goodput_mbit\": %.6f, \"retransmits\": %llu, \"retransmitted_bytes\": %llu, "
-               "\"sha256_sent\": \"%s\", \"sha256_received\": \"%s\", \"match\": %s, "
+               "\"goodput_mbit\": %.6f, \"goodput_tail_mbit\": %.6f, \"retransmits\": %llu, "
+               "\"retransmitted_bytes\": %llu, \"sha256_sent\": \"%s\", \"sha256_received\": "
+               "\"%s\", \"match\": %s, "
                "\"status\": \"%s\", \"error\": ",
                f->idx + 1, (unsigned)f->cport, (unsigned long long)o->bytes,
                (unsigned long long)f->sent, (unsigned long long)f->received,
                (unsigned long long)f->end_ns, (double)f->end_ns / 1e9,
                goodput_bps(f->received, f->end_ns), goodput_bps(f->received, f->end_ns) / 1e6,
-               (unsigned long long)f->rtx_segs, (unsigned long long)f->rtx_bytes,
-               sk_sha256_hex(f->dig_out, hout), sk_sha256_hex(f->dig_in, hin),
-               flow_ok(r, f) ? "true" : "false", flow_status(r, f));
+               tail_goodput_bps(f) / 1e6, (unsigned long long)f->rtx_segs,
+               (unsigned long long)f->rtx_bytes, sk_sha256_hex(f->dig_out, hout),
+               sk_sha256_hex(f->dig_in, hin), flow_ok(r, f) ? "true" : "false", flow_status(r, f));
         if (f->error)
             printf("\"%s: %s\"}", f->error_side, synack_errname(f->error));
         else
