@@ -149,6 +149,55 @@ grep -q "cannot write /nonexistent-dir/x.pcap" "$err" || {
     fail=1
 }
 
+# The options each SYN offers (RFC 9293 3.1 option kinds: 2 MSS, 3 window
+# scale, 4 SACK permitted, 8 timestamps), read from the capture.
+syn_options() { # syn_options PCAP: the option kinds of each SYN, one line each
+    python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb')
+f.read(24)
+while True:
+    h = f.read(16)
+    if len(h) < 16:
+        break
+    incl = struct.unpack('<IIII', h)[2]
+    d = f.read(incl)
+    if d[12:14] != b'\x08\x00' or d[23] != 6:
+        continue
+    t = d[14 + (d[14] & 15) * 4:]
+    if not t[13] & 0x02:
+        continue
+    opts, kinds, i = t[20:(t[12] >> 4) * 4], [], 0
+    while i < len(opts) and opts[i] != 0:
+        if opts[i] == 1:
+            i += 1
+            continue
+        kinds.append(opts[i])
+        i += opts[i + 1]
+    print(' '.join(str(k) for k in sorted(kinds)))
+PY
+}
+check "options offered" 0 "$bin" sim --bytes 10K --pcap "$out_dir/opts.pcap"
+if [ "$(syn_options "$out_dir/opts.pcap" | sort -u)" != "2 3 4 8" ]; then
+    echo "FAIL SYNs by default offer: $(syn_options "$out_dir/opts.pcap" | tr '\n' ';')"
+    fail=1
+fi
+check "options not offered" 0 "$bin" sim --bytes 10K --no-sack --no-timestamps \
+    --no-window-scaling --pcap "$out_dir/noopts.pcap"
+if [ "$(syn_options "$out_dir/noopts.pcap" | sort -u)" != "2" ]; then
+    echo "FAIL SYNs with --no-*: $(syn_options "$out_dir/noopts.pcap" | tr '\n' ';')"
+    fail=1
+fi
+check "no SACK only" 0 "$bin" sim --bytes 10K --no-sack --pcap "$out_dir/nosack.pcap"
+if [ "$(syn_options "$out_dir/nosack.pcap" | sort -u)" != "2 3 8" ]; then
+    echo "FAIL SYNs with --no-sack: $(syn_options "$out_dir/nosack.pcap" | tr '\n' ';')"
+    fail=1
+fi
+grep -q "^sim: .*, no SACK$" "$out" || {
+    echo "FAIL --no-sack not in the first line"
+    fail=1
+}
+
 check "help sim" 0 "$bin" help sim
 grep -q "^usage: synack sim" "$out" || {
     echo "FAIL help sim prints usage"
@@ -197,9 +246,10 @@ bad "unknown option" "unknown option '--bogus'" --bogus
 bad "extra argument" "unexpected argument 'extra'" extra
 bad "flag with a value" "unknown option '--json=1'" --json=1
 
+bad "rcvbuf over 64K without window scaling" "tcp_rcvbuf: must be <= 65535 without window scaling" \
+    --rcvbuf 100K --no-window-scaling
+
 # Settings the stack does not have yet are refused, never ignored.
 bad "cc not yet" "--cc is not supported yet" --cc cubic
-bad "no-sack not yet" "--no-sack is not supported yet" --no-sack
-bad "no-timestamps not yet" "--no-timestamps is not supported yet" --no-timestamps
 
 exit $fail

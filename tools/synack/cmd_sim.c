@@ -47,6 +47,7 @@ const char cmd_sim_usage[] =
     "  --cc ALGO           congestion control: newreno or cubic\n"
     "  --no-sack           do not offer SACK (RFC 2018)\n"
     "  --no-timestamps     do not offer timestamps (RFC 7323)\n"
+    "  --no-window-scaling do not offer window scaling (RFC 7323)\n"
     "  --sndbuf N          send buffer per connection (K/M suffixes)\n"
     "  --rcvbuf N          receive buffer per connection (K/M suffixes)\n"
     "  --rto-min MS        lower bound of the retransmission timeout\n"
@@ -66,6 +67,7 @@ typedef struct sim_opts {
     double loss, reorder, dup, corrupt, rate_mbit;
     const char *pcap_path;
     bool json, progress;
+    bool no_sack, no_timestamps, no_window_scaling;
 } sim_opts;
 
 /* ---- options ------------------------------------------------------------ */
@@ -178,9 +180,11 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             if (ok)
                 return not_supported("--cc", "congestion control");
         } else if (take_flag(&c, "--no-sack"))
-            return not_supported("--no-sack", "SACK");
+            ok = o->no_sack = true;
         else if (take_flag(&c, "--no-timestamps"))
-            return not_supported("--no-timestamps", "timestamps");
+            ok = o->no_timestamps = true;
+        else if (take_flag(&c, "--no-window-scaling"))
+            ok = o->no_window_scaling = true;
         else if (take_flag(&c, "--json"))
             ok = o->json = true;
         else if (take_flag(&c, "--no-progress"))
@@ -526,11 +530,14 @@ static void print_lines(const sim_run *r, const synack_stats *sa, const synack_s
 {
     const sim_opts *o = r->o;
     printf("sim: %llu flow%s x %llu bytes, 10.0.0.1 -> 10.0.0.2, rate %g Mbit/s, delay %g ms, "
-           "jitter %g ms, loss %g%%, reorder %g%%, dup %g%%, corrupt %g%%, queue %llu, seed %llu\n",
+           "jitter %g ms, loss %g%%, reorder %g%%, dup %g%%, corrupt %g%%, queue %llu, seed "
+           "%llu%s%s%s\n",
            (unsigned long long)o->flows, o->flows == 1 ? "" : "s", (unsigned long long)o->bytes,
            o->rate_mbit, (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->loss * 100,
            o->reorder * 100, o->dup * 100, o->corrupt * 100, (unsigned long long)o->queue,
-           (unsigned long long)o->seed);
+           (unsigned long long)o->seed, o->no_sack ? ", no SACK" : "",
+           o->no_timestamps ? ", no timestamps" : "",
+           o->no_window_scaling ? ", no window scaling" : "");
     uint64_t bytes = 0, rtx = 0, end = 0;
     bool all_ok = true;
     for (uint64_t i = 0; i < o->flows; i++) {
@@ -571,10 +578,13 @@ static void print_json(const sim_run *r, const synack_stats *sa, const synack_st
     const sim_opts *o = r->o;
     printf("{\"config\": {\"bytes\": %llu, \"flows\": %llu, \"loss\": %.17g, \"delay_ms\": %.17g, "
            "\"jitter_ms\": %.17g, \"reorder\": %.17g, \"dup\": %.17g, \"corrupt\": %.17g, "
-           "\"rate_mbit\": %.17g, \"queue\": %llu, \"seed\": %llu},\n",
+           "\"rate_mbit\": %.17g, \"queue\": %llu, \"seed\": %llu, \"sack\": %s, "
+           "\"timestamps\": %s, \"window_scaling\": %s},\n",
            (unsigned long long)o->bytes, (unsigned long long)o->flows, o->loss,
            (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->reorder, o->dup, o->corrupt,
-           o->rate_mbit, (unsigned long long)o->queue, (unsigned long long)o->seed);
+           o->rate_mbit, (unsigned long long)o->queue, (unsigned long long)o->seed,
+           o->no_sack ? "false" : "true", o->no_timestamps ? "false" : "true",
+           o->no_window_scaling ? "false" : "true");
     printf(" \"flows\": [\n");
     uint64_t bytes = 0, rtx = 0, rtx_bytes = 0, end = 0;
     bool all_ok = true;
@@ -633,6 +643,9 @@ static void stack_config(const sim_opts *o, int i, synack_config *cfg)
     cfg->prefix_len = 24;
     cfg->mac[5] = (uint8_t)(i + 1);
     cfg->seed = o->seed * 2 + (uint64_t)i;
+    cfg->tcp_sack = !o->no_sack;
+    cfg->tcp_timestamps = !o->no_timestamps;
+    cfg->tcp_window_scaling = !o->no_window_scaling;
     if (o->sndbuf)
         cfg->tcp_sndbuf = (uint32_t)o->sndbuf;
     if (o->rcvbuf)
