@@ -39,6 +39,15 @@ static int closed_input(sk_tcp *tcp, const sk_seg *s)
 }
 
 /* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
+
+/* Whether @p l can take a new connection (backlog, connection limit), with
+ * @p freeing TCBs about to end to make way for it. A TIME-WAIT asks before
+ * it ends for a new SYN: when the SYN will be dropped anyway, TIME-WAIT
+ * must stay (RFC 1122 4.2.2.13 reopens only a connection it can take). */
+static bool listener_has_room(const sk_tcp *tcp, const sk_tcb *l, uint32_t freeing)
+{
+    return l->lst->pending < l->lst->backlog && tcp->nconns - freeing < tcp->cfg->tcp_max_conns;
+}
 static int listen_input(sk_tcp *tcp, sk_tcb *l, const sk_seg *s, uint32_t iss_floor,
                         bool have_floor)
 {
@@ -211,7 +220,9 @@ static int compact_time_wait_input(sk_tcp *tcp, sk_tw *tw, const sk_seg *s)
         sk_tcb *l = sk_tcp_find_listener(tcp, s->ip->dst, s->h.dport);
         if (!l)
             return closed_input(tcp, s);
-        uint32_t floor = tw->snd_nxt + 65535 * 2; /* Linux does the same */
+        if (!listener_has_room(tcp, l, 0))
+            return listen_input(tcp, l, s, 0, false); /* counted, dropped */
+        uint32_t floor = tw->snd_nxt + 65535 * 2;     /* Linux does the same */
         tcp->ctx->stats.tcp_time_wait_reused++;
         sk_wheel_cancel(tcp->wheel, &tw->timer);
         sk_tcp_tw_timer_fn(&tw->timer, tcp->ctx->now); /* ends it: traced, freed */
@@ -317,6 +328,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
             sk_tcb *l = sk_tcp_find_listener(tcp, s->ip->dst, s->h.dport);
             if (!l)
                 return closed_input(tcp, s);
+            if (!listener_has_room(tcp, l, 1))
+                return listen_input(tcp, l, s, 0, false); /* counted, dropped */
             uint32_t floor = tcb->snd_nxt + 65535 * 2;
             ctx->stats.tcp_time_wait_reused++;
             sk_tcb_close(tcb, 0);

@@ -420,6 +420,47 @@ static void test_time_wait_syn_without_listener(void **state)
     st_free(t);
 }
 
+/* A new SYN on a TIME-WAIT whose listener cannot take it (backlog full):
+ * the SYN is dropped and counted like any SYN to a full listener, and
+ * TIME-WAIT stays - RFC 1122 4.2.2.13 reopens a connection from TIME-WAIT,
+ * it does not end TIME-WAIT for nothing. A retransmitted FIN is still
+ * ACKed; once the listener has room the SYN reopens. */
+static void test_time_wait_syn_listener_full(void **state)
+{
+    (void)state;
+    for (int released = 0; released < 2; released++) {
+        st *t = st_new(NULL);
+        st_conn k;
+        st_pos p = st_reach(t, &k, SYNACK_TCP_TIME_WAIT);
+        if (released)
+            assert_int_equal(synack_tcp_close(k.c, t->now), 0);
+        st_seg s;
+        for (uint16_t i = 0; i < 8; i++) { /* st_passive_open's backlog is 8 */
+            st_inject(t, (uint16_t)(41000 + i), k.port, F_SYN, 7000, 0, 65535, NULL, NULL, 0);
+            assert_true(st_next(t, &s));
+        }
+        st_inject(t, k.peer_port, k.port, F_SYN, p.rcv_nxt + 1, 0, 65535, NULL, NULL, 0);
+        st_expect_none(t);
+        assert_int_equal(st_stat(t, "tcp_drop_backlog"), 1);
+        assert_int_equal(st_stat(t, "tcp_time_wait_reused"), 0);
+        assert_int_equal(synack_stack_tcp_count(t->stack), 9);
+        if (!released)
+            assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_TIME_WAIT);
+        st_in(t, &k, F_FIN | F_ACK, p.rcv_nxt - 1, p.snd_nxt, NULL, 0);
+        st_expect(t, F_ACK, p.snd_nxt, p.rcv_nxt, 0, NULL);
+        /* a half-open child goes (RST): room again */
+        st_inject(t, 41000, k.port, F_RST, 7001, 0, 0, NULL, NULL, 0);
+        st_inject(t, k.peer_port, k.port, F_SYN, p.rcv_nxt + 1, 0, 65535, NULL, NULL, 0);
+        assert_true(st_next(t, &s));
+        assert_int_equal(s.flags, F_SYN | F_ACK);
+        assert_int_equal(s.ack, p.rcv_nxt + 2);
+        assert_int_equal(st_stat(t, "tcp_time_wait_reused"), 1);
+        if (!released)
+            synack_tcp_close(k.c, t->now);
+        st_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_time_wait_reopen_iss_from_clock),
         cmocka_unit_test(test_time_wait_syn_lower_seq_refused),
         cmocka_unit_test(test_time_wait_syn_without_listener),
+        cmocka_unit_test(test_time_wait_syn_listener_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
