@@ -16,7 +16,7 @@ static int send_segment(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_i
 {
     uint8_t *seg = tcp->txbuf + SK_NET_HEADROOM;
     size_t room = (size_t)tcp->cfg->mtu - SK_IPV4_HLEN;
-    uint8_t optbuf[40];
+    uint8_t optbuf[40] = {0}; /* gcc -O2 cannot see that optlen 0 reads none */
     size_t optlen = 0;
     if (opts) {
         optlen = sk_tcp_emit_options(optbuf, sizeof(optbuf), opts, (flags & SK_TCP_SYN) != 0);
