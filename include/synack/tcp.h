@@ -110,6 +110,11 @@ uint32_t synack_tcp_rcv_queued(const synack_tcp *conn);
 /** Bytes in the send buffer, sent but unacknowledged plus not yet sent
  *  (what SIOCOUTQ reports). */
 uint32_t synack_tcp_snd_queued(const synack_tcp *conn);
+/** Copies up to @p len bytes of received data like synack_tcp_recv() but
+ *  leaves them to be read again (MSG_PEEK); the window does not move.
+ *  @return bytes copied (> 0), 0 at end of stream, SYNACK_ERR_AGAIN,
+ *  SYNACK_ERR_NOTCONN, SYNACK_ERR_INVAL, or the connection's error. */
+ssize_t synack_tcp_peek(const synack_tcp *conn, void *buf, size_t len);
 /** A pointer of the user's, kept with the handle. */
 void synack_tcp_set_user(synack_tcp *conn, void *user);
 void *synack_tcp_get_user(const synack_tcp *conn);

@@ -682,7 +682,11 @@ static void test_other_data_calls(void **state)
     char buf[16];
     struct sockaddr_in from;
     socklen_t flen = sizeof(from);
+    assert_int_equal(h.ifc.recv(u, fd, buf, 3, MSG_PEEK), 3);
+    assert_memory_equal(buf, "abc", 3);
+    assert_int_equal(h.ifc.recv(u, fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), 6);
     assert_int_equal(h.ifc.recvfrom(u, fd, buf, 2, 0, (struct sockaddr *)&from, &flen), 2);
+    assert_memory_equal(buf, "ab", 2);
     assert_int_equal(flen, 0);
     struct iovec iov = {buf, sizeof(buf)};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};

@@ -21,9 +21,18 @@ static void test_queued_bytes(void **state)
     st_in(t, &k, F_ACK, k.irs + 1, k.iss + 1, "hello", 5);
     st_expect(t, F_ACK, k.iss + 1, k.irs + 6, 0, NULL);
     assert_int_equal(synack_tcp_rcv_queued(k.c), 5);
-    char buf[2];
+    char buf[8];
+    /* peeking copies without consuming, however often */
+    assert_int_equal(synack_tcp_peek(k.c, buf, 3), 3);
+    assert_memory_equal(buf, "hel", 3);
+    assert_int_equal(synack_tcp_peek(k.c, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(synack_tcp_rcv_queued(k.c), 5);
     assert_int_equal(synack_tcp_recv(k.c, buf, 2, t->now), 2);
     assert_int_equal(synack_tcp_rcv_queued(k.c), 3);
+    assert_int_equal(synack_tcp_peek(k.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "llo", 3);
+    assert_int_equal(synack_tcp_peek(k.l, buf, 1), SYNACK_ERR_INVAL);
 
     /* sent and unacknowledged bytes stay queued until the ACK */
     assert_int_equal(synack_tcp_send(k.c, "0123456789", 10, t->now), 10);
@@ -33,6 +42,11 @@ static void test_queued_bytes(void **state)
     assert_int_equal(synack_tcp_snd_queued(k.c), 6);
     st_in(t, &k, F_ACK, k.irs + 6, k.iss + 11, NULL, 0);
     assert_int_equal(synack_tcp_snd_queued(k.c), 0);
+    /* drained: nothing to peek yet, then the end of stream */
+    assert_int_equal(synack_tcp_recv(k.c, buf, sizeof(buf), t->now), 3);
+    assert_int_equal(synack_tcp_peek(k.c, buf, sizeof(buf)), SYNACK_ERR_AGAIN);
+    st_in(t, &k, F_ACK | F_FIN, k.irs + 6, k.iss + 11, NULL, 0);
+    assert_int_equal(synack_tcp_peek(k.c, buf, sizeof(buf)), 0);
     st_free(t);
 }
 

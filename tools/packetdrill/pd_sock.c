@@ -437,8 +437,9 @@ static ssize_t recv_locked(pd *p, pd_sock *s, void *buf, size_t len, int flags)
         return pd_fail(EINVAL);
     if (!buf && len)
         return pd_fail(EFAULT);
-    if (flags & (MSG_PEEK | MSG_OOB))
-        return pd_fail(EOPNOTSUPP); /* not in synack's API */
+    if (flags & MSG_OOB)
+        return pd_fail(EOPNOTSUPP); /* no urgent data in synack */
+    bool peek = (flags & MSG_PEEK) != 0;
     bool nb = s->nonblock || (flags & MSG_DONTWAIT);
     size_t got = 0;
     for (;;) {
@@ -454,10 +455,11 @@ static ssize_t recv_locked(pd *p, pd_sock *s, void *buf, size_t len, int flags)
         }
         if (got == len)
             return (ssize_t)got;
-        ssize_t n = synack_tcp_recv(s->conn, (uint8_t *)buf + got, len - got, pd_now(p));
+        ssize_t n = peek ? synack_tcp_peek(s->conn, (uint8_t *)buf + got, len - got)
+                         : synack_tcp_recv(s->conn, (uint8_t *)buf + got, len - got, pd_now(p));
         if (n > 0) {
             got += (size_t)n;
-            if (!(flags & MSG_WAITALL))
+            if (peek || !(flags & MSG_WAITALL))
                 return (ssize_t)got;
             continue;
         }
