@@ -10,6 +10,10 @@
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_wire tcpdump tshark python3 ss
 
+# The kernel asks for ECN in the SYNs it sends (RFC 3168 6.1.1): synack
+# must decline, and nothing may then be ECT-marked.
+sysctl -qw net.ipv4.tcp_ecn=1
+
 cap=$OUT/wire.pcap
 start_capture any "$cap" || interop_done
 

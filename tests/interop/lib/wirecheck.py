@@ -14,7 +14,7 @@ import argparse
 import subprocess
 import sys
 
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+FIN, SYN, RST, PSH, ACK, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x40, 0x80
 MOD = 1 << 32
 
 
@@ -24,9 +24,10 @@ def flag_str(f):
 
 
 class Seg:
-    def __init__(self, src, sport, dst, dport, flags, seq, ack, length):
+    def __init__(self, src, sport, dst, dport, flags, seq, ack, length, ecn):
         self.src, self.sport, self.dst, self.dport = src, int(sport), dst, int(dport)
         self.flags, self.seq, self.ack, self.len = int(flags, 16), int(seq), int(ack), int(length)
+        self.ecn = int(ecn, 0) if ecn else 0
 
     def frm(self, addr):
         return self.src == addr
@@ -41,7 +42,8 @@ def read(pcap):
     out = subprocess.run(
         ["tshark", "-n", "-r", pcap, "-Y", "tcp", "-T", "fields", "-E", "separator=,",
          "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport",
-         "-e", "tcp.flags", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw", "-e", "tcp.len"],
+         "-e", "tcp.flags", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw", "-e", "tcp.len",
+         "-e", "ip.dsfield.ecn"],
         capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         sys.exit("wirecheck: tshark failed: " + out.stderr)
@@ -105,6 +107,13 @@ def main():
     c.expect(s2.frm(opener) and s2.flags & (SYN | ACK | FIN | RST) == ACK and
              s2.seq == (x + 1) % MOD and s2.ack == (y + 1) % MOD, "3: ACK with seq = x+1, ack = y+1",
              s2)
+    # RFC 3168 6.1.1: ECE in a SYN,ACK only answers an ECN-setup SYN (ECE
+    # and CWR) from a host that does ECN. synack does not: whoever opens,
+    # the SYN,ACK has no ECE and no segment carries an ECT codepoint.
+    if s0.flags & (ECE | CWR) == ECE | CWR:
+        print("     (an ECN-setup SYN)")
+    c.expect(not s1.flags & ECE, "2: no ECE in the SYN,ACK: ECN is not negotiated", s1)
+    c.expect(all(s.ecn == 0 for s in conn), "no segment carries an ECT codepoint (RFC 3168 5)")
     c.expect(not any(s.flags & SYN for s in conn[3:]), "no SYN after the handshake")
     c.expect(not any(s.flags & RST for s in conn), "no RST in the connection")
 
