@@ -4,8 +4,8 @@
 # sockets use the echo service (a half-close: the client shuts down its
 # writing side and still reads the whole echo), a client aborts with a
 # RST (and so does curl leaving in the middle of the 64 MiB), 32 parallel
-# fetches lose nothing, a connect to a closed port is refused, and ping
-# gets its replies.
+# fetches lose nothing, an idle connection answers the kernel's keep-alive
+# probes, a connect to a closed port is refused, and ping gets its replies.
 # shellcheck source=lib/common.bash
 source "$(dirname "$0")/lib/common.bash"
 interop_init tun_serve curl nc ping python3 tcpdump tshark
@@ -87,6 +87,11 @@ check_log "$OUT/echo-4m.out" "echo 4194304 bytes" "echo: 4 MiB came back"
 printf 'hello over nc\n' | timeout 10 nc -N 10.7.1.2 7 >"$OUT/nc.out" 2>&1
 check "nc -N: exits 0" [ $? -eq 0 ]
 check "nc -N: the line is echoed" grep -qx "hello over nc" "$OUT/nc.out"
+
+# Keep-alive: the kernel probes an idle connection and gives up after one
+# unanswered probe; synack must ACK each (RFC 9293 3.10.7.4).
+peer keepalive 10.7.1.2 7 --idle 3.5 >"$OUT/keepalive.out" 2>&1
+check "keep-alive: an idle connection survives the kernel's probes" [ $? -eq 0 ]
 
 # Abort: the client closes with SO_LINGER 0, the kernel sends a RST
 # (RFC 9293 3.10.7.1), synack reports the reset and keeps serving.

@@ -121,6 +121,26 @@ def reset_by_peer(a):
     die("the connection ended with a FIN after %d bytes, not a RST" % n)
 
 
+def keepalive(a):
+    """An idle connection with the kernel's keep-alive probes (RFC 1122
+    4.2.3.6: an ACK-eliciting segment below the window) and one unanswered
+    probe allowed: it survives the idle time only if the peer ACKs."""
+    s = connect(a.host, a.port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 1)
+    s.sendall(b"before\n")
+    if s.recv(100) != b"before\n":
+        die("no echo before the idle time")
+    time.sleep(a.idle)
+    s.sendall(b"after\n")
+    if s.recv(100) != b"after\n":
+        die("no echo after the idle time")
+    s.close()
+    say("the connection survived %.1f s of keep-alive probes" % a.idle)
+
+
 def refused(a):
     """A connect to a port nobody listens on must fail with ECONNREFUSED
     (RFC 9293 3.10.7.1: a RST answers a SYN to a CLOSED port)."""
@@ -237,6 +257,11 @@ def main():
     c.add_argument("port", type=int)
     c.add_argument("--send", default="")
     c.set_defaults(fn=reset_by_peer)
+    c = sub.add_parser("keepalive")
+    c.add_argument("host")
+    c.add_argument("port", type=int)
+    c.add_argument("--idle", type=float, default=3.5)
+    c.set_defaults(fn=keepalive)
     c = sub.add_parser("refused")
     c.add_argument("host")
     c.add_argument("port", type=int)
