@@ -94,10 +94,19 @@ def main():
 
     # RFC 9293 3.5: SYN (seq x); SYN,ACK (seq y, ack x+1); ACK (seq x+1, ack y+1).
     c.expect(opener == a.opener, "the SYN comes from %s" % a.opener, first)
-    if len(conn) < 3:
-        c.expect(False, "at least 3 segments")
+    # A SYN or SYN,ACK sent again unchanged is a retransmission (a slow
+    # peer on a busy machine): told, then left out of the relations.
+    hs, seen = [], set()
+    for s in conn:
+        key = (s.src, s.flags, s.seq)
+        if s.flags & SYN and key in seen:
+            print("     (retransmitted: %s)" % s)
+            continue
+        seen.add(key)
+        hs.append(s)
+    if not c.expect(len(hs) >= 3, "at least 3 segments"):
         return 1
-    s0, s1, s2 = conn[0], conn[1], conn[2]
+    s0, s1, s2 = hs[0], hs[1], hs[2]
     x = s0.seq
     c.expect(s0.flags & (SYN | ACK | FIN | RST) == SYN and s0.len == 0,
              "1: SYN alone", s0)
@@ -114,11 +123,14 @@ def main():
         print("     (an ECN-setup SYN)")
     c.expect(not s1.flags & ECE, "2: no ECE in the SYN,ACK: ECN is not negotiated", s1)
     c.expect(all(s.ecn == 0 for s in conn), "no segment carries an ECT codepoint (RFC 3168 5)")
-    c.expect(not any(s.flags & SYN for s in conn[3:]), "no SYN after the handshake")
+    c.expect(not any(s.flags & SYN for s in hs[3:]), "no SYN after the handshake")
     c.expect(not any(s.flags & RST for s in conn), "no RST in the connection")
 
     # RFC 9293 3.6 figure 12: FIN (seq u); ACK (ack u+1); FIN (seq v);
     # ACK (seq u+1, ack v+1). u counts the FIN segment's data.
+    # A FIN sent again with the same sequence number is a retransmission
+    # (the kernel's tail loss probe fires after a few ms when the machine is
+    # busy): legal, and told, not counted as another FIN.
     fins = [i for i, s in enumerate(conn) if s.flags & FIN]
     if not c.expect(len(fins) >= 2, "two FINs in the connection"):
         return 1
@@ -126,7 +138,14 @@ def main():
     f1 = conn[i1]
     c.expect(f1.frm(closer), "4: the first FIN comes from %s" % closer, f1)
     u = (f1.seq + f1.len) % MOD
+
+    def again(s, fin):
+        return s.flags & FIN and s.src == fin.src and s.seq == fin.seq and s.len == fin.len
+
     rest = conn[i1 + 1:]
+    n1 = sum(1 for s in rest if again(s, f1))
+    if n1:
+        print("     (the first FIN was sent %d more time%s)" % (n1, "s" if n1 > 1 else ""))
     acks1 = [s for s in rest if s.frm(other) and s.ack == (u + 1) % MOD]
     if not c.expect(acks1, "an ACK of the first FIN (ack = u+1 = %d)" % ((u + 1) % MOD)):
         return 1
@@ -134,24 +153,30 @@ def main():
     c.expect(a1.flags & ACK and not a1.flags & (FIN | SYN | RST),
              "5: the first FIN is acknowledged by a segment of its own (four-way, not FIN,ACK)", a1)
     f2s = [s for s in rest if s.frm(other) and s.flags & FIN]
-    if not c.expect(len(f2s) == 1, "exactly one FIN from %s" % other):
+    if not c.expect(f2s, "a FIN from %s" % other):
         return 1
     f2 = f2s[0]
+    c.expect(all(again(s, f2) for s in f2s[1:]),
+             "%s sends one FIN (%d retransmission%s of it)" %
+             (other, len(f2s) - 1, "" if len(f2s) == 2 else "s"))
     v = (f2.seq + f2.len) % MOD
     c.expect(f2.ack == (u + 1) % MOD, "6: the second FIN (seq v = %d) carries ack = u+1" % v, f2)
     c.expect(rest.index(f2) >= rest.index(a1), "the second FIN does not precede the first's ACK")
     after = rest[rest.index(f2) + 1:]
-    mine = [s for s in after if s.frm(closer)]
-    if not c.expect(len(mine) == 1, "exactly one segment from %s after the second FIN" % closer):
-        for s in mine:
-            print("     " + str(s))
+    mine = [s for s in after if s.frm(closer) and not again(s, f1)]
+    if not c.expect(mine, "a segment from %s after the second FIN" % closer):
         return 1
     a2 = mine[0]
     c.expect(a2.flags & (SYN | ACK | FIN | RST) == ACK and a2.len == 0 and a2.seq == (u + 1) % MOD and
              a2.ack == (v + 1) % MOD, "7: the last ACK has seq = u+1, ack = v+1", a2)
-    c.expect(all(s.seq == (u + 1) % MOD for s in rest if s.frm(closer)),
-             "%s sends nothing after its FIN" % closer)
-    c.expect(not any(s.frm(other) for s in after), "%s sends nothing after its FIN" % other)
+    c.expect(all(s.flags & (SYN | ACK | FIN | RST) == ACK and s.len == 0 and
+                 s.seq == (u + 1) % MOD and s.ack == (v + 1) % MOD for s in mine[1:]),
+             "any later segment from %s is the same ACK again (%d)" % (closer, len(mine) - 1))
+    c.expect(all(s.seq == (u + 1) % MOD and s.len == 0 for s in rest
+                 if s.frm(closer) and not again(s, f1)),
+             "%s sends no data after its FIN" % closer)
+    c.expect(all(again(s, f2) for s in after if s.frm(other)),
+             "%s sends nothing after its FIN but that FIN again" % other)
     return 1 if c.failed else 0
 
 
