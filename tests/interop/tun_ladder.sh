@@ -35,7 +35,7 @@ check_log "$log" "^10\.7\.5\.1:[0-9]+ +10\.7\.5\.2:7$" "the ladder names both en
 check_log "$log" "^CLOSED +LISTEN$" "the states before the first segment"
 check_log "$log" "^SYN-SENT +-+ SYN Seq=0 .*-> +SYN-RCVD$" "SYN: SYN-SENT -> SYN-RCVD"
 check_log "$log" "^ESTABLISHED +<-+ SYN,ACK Seq=0 Ack=1 .*-+ *$" "SYN,ACK Seq=0 Ack=1"
-check_log "$log" "^ +-+ ACK Seq=1 Ack=1 -+> +ESTABLISHED$" "ACK Seq=1 Ack=1 -> ESTABLISHED"
+check_log "$log" "^ +-+ ACK Seq=1 Ack=1( Win=[0-9]+)? -+> +ESTABLISHED$" "ACK Seq=1 Ack=1 -> ESTABLISHED"
 check_log "$log" "^FIN-WAIT-1 +-+ FIN,ACK .*-> +CLOSE-WAIT$" "the kernel's FIN: CLOSE-WAIT"
 check_log "$log" "^FIN-WAIT-2 +<-" "the kernel half-closed: FIN-WAIT-2"
 check_log "$log" "^TIME-WAIT +<-+ FIN,ACK .*-+ +LAST-ACK$" "synack's FIN: LAST-ACK, TIME-WAIT"
