@@ -353,8 +353,8 @@ void ladder_analyze(ladder *l)
             s->analysis |= LADDER_AN_ZERO_WINDOW;
         if (s->analysis & LADDER_AN_DUP_ACK)
             s->dup_ack = ++me->dups;
-        else if (!(s->flags & LADDER_ACK) || s->ack != me->last_ack || seg_space(s) > 0)
-            me->dups = 0;
+        else if (!(s->flags & LADDER_ACK) || s->ack != me->last_ack)
+            me->dups = 0; /* counted per acknowledgment number, as Wireshark does */
         if (s->flags & LADDER_ACK) {
             me->have_ack = true;
             me->last_ack = s->ack;

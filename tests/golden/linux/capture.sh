@@ -5,6 +5,11 @@
 # wire. Needs root (or unprivileged user namespaces), tcpdump and python3;
 # editcap (tshark's) for the pcapng copy. The captures are committed: their
 # ladders are deterministic, the captures themselves are not (ports, ISNs).
+# The ladder_synack_*.pcap captures come from `synack demo --pcap FILE`
+# with: default (no option), loss (--loss 0.2 --seed 59), loss_dupack
+# (--loss 0.3 --seed 45), simultaneous_open, simultaneous_close,
+# server_closes_first and reset (the option of that name); raw is made
+# below from the default one.
 # Usage: tests/golden/linux/capture.sh [OUTDIR [SCENARIO...]]
 #   (default: tests/golden, all of normal refused reset half_close several)
 set -eu
@@ -12,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/..}
 out=$(cd "$out" && pwd)
 shift || true
-scenarios=${*:-normal refused reset half_close several normal6 normal_sll2}
+scenarios=${*:-normal refused reset half_close several normal6 normal_sll2 zero_window}
 for s in $scenarios; do
     # normal_sll2: the normal scenario captured on "any", which tcpdump
     # writes as Linux cooked v2 (SLL2); normal6 runs over ::1.

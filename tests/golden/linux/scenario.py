@@ -34,6 +34,37 @@ def exchange(c, s):
     time.sleep(STEP)
 
 
+def zero_window():
+    """The server reads nothing until the client has filled its window:
+    zero-window advertisements, then window updates as it reads."""
+    ls = socket.socket(FAMILY)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    ls.bind((HOST, PORT))
+    ls.listen(1)
+    c = socket.create_connection((HOST, PORT))
+    s, _ = ls.accept()
+    ls.close()
+    c.setblocking(False)
+    sent = 0
+    try:
+        while sent < 40000:
+            sent += c.send(b"x" * 1000)
+            time.sleep(0.002)
+    except BlockingIOError:
+        pass
+    time.sleep(0.3)
+    got = 0
+    s.settimeout(1)
+    while got < sent:
+        got += len(s.recv(65536))
+        time.sleep(0.02)
+    c.close()
+    time.sleep(STEP)
+    s.close()
+    time.sleep(STEP)
+
+
 def main(which):
     global FAMILY, HOST
     if which == "normal6":
@@ -51,6 +82,9 @@ def main(which):
             socket.create_connection((HOST, PORT + 1))
         except ConnectionRefusedError:
             pass
+        return
+    if which == "zero_window":
+        zero_window()
         return
     c, s = pair()
     exchange(c, s)
