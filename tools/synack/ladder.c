@@ -456,7 +456,7 @@ static ladder_line *build_lines(const ladder *l, size_t *nlines)
             attached[i] = true;
         }
     }
-    size_t n = 0;
+    size_t n = 0, segno = 0;
     for (size_t i = 0; i < l->n; i++) {
         const lrow *r = &l->rows[i];
         if (r->kind == ROW_STATE && attached[i])
@@ -479,6 +479,7 @@ static ladder_line *build_lines(const ladder *l, size_t *nlines)
         ln->t = r->t;
         if (r->kind == ROW_SEG) {
             ln->seg = &r->seg;
+            ln->segno = ++segno;
             seg_line[i] = n - 1;
         } else {
             ln->note = r->note;

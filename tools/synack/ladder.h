@@ -152,6 +152,7 @@ void ladder_window_scales(const ladder *l, uint8_t scale[2]);
 typedef struct ladder_line {
     int row;               /* the segment or note row, -1 for states alone */
     const ladder_seg *seg; /* the segment drawn on this line, or NULL */
+    size_t segno;          /* its number, 1 for the first segment */
     const char *note;      /* the note, or NULL */
     uint64_t t;            /* the row's time (a segment's send time) */
     const char *state[2];  /* the state each side entered here, or NULL */

@@ -461,7 +461,6 @@ static int svg_body(sbuf *b, const ladder *l, const char *title, const ladder_sv
     if (o->time)
         sb_printf(b, "<text class=\"time\" x=\"%.1f\" y=\"50\">ms</text>\n", g.x_time);
     draw_bands(b, &g, rows, nrows);
-    size_t segno = 0;
     for (size_t i = 0; i < nrows; i++) {
         const ladder_line *ln = &rows[i];
         sb_printf(b,
@@ -472,13 +471,7 @@ static int svg_body(sbuf *b, const ladder *l, const char *title, const ladder_sv
         draw_states(b, &g, ln);
         if (ln->seg) {
             sbuf d = {0};
-            segno = 0;
-            for (size_t j = 0; j < n; j++) {
-                segno += lines[j].seg != NULL;
-                if (lines[j].seg == ln->seg)
-                    break;
-            }
-            seg_details(&d, l, ln->seg, segno, base, have, scale);
+            seg_details(&d, l, ln->seg, ln->segno, base, have, scale);
             if (d.failed) {
                 b->failed = true;
             } else {
