@@ -321,6 +321,10 @@ void sk_tcb_compact_time_wait(sk_tcb *tcb)
     tw->c.hnext = NULL;
     tw->snd_nxt = tcb->snd_nxt;
     tw->rcv_nxt = tcb->rcv_nxt;
+    tw->topts = tcb->topts;
+    tw->rcv_wscale = tcb->rcv_wscale;
+    tw->ts_recent = tcb->ts_recent;
+    tw->ts_offset = tcb->ts_offset;
     tw->id = tcb->id;
     tw->tcp = tcp;
     sk_timer_init(&tw->timer, sk_tcp_tw_timer_fn);

@@ -210,11 +210,12 @@ static int compact_time_wait_input(sk_tcp *tcp, sk_tw *tw, const sk_seg *s)
         return SK_DROP(tcp->ctx, tcp_drop_unacceptable, SYNACK_ERR_STATE);
     case TW_ACK_RESTART:
         sk_wheel_arm(tcp->wheel, &tw->timer, tcp->ctx->now + 2 * tcp->cfg->tcp_msl_ns);
+        /* RFC 7323 4.3: the FIN is at or before Last.ACK.sent; echo its TSval. */
+        if ((tw->topts & SK_TOPT_TS) && s->o.has_ts && sk_seq_ge(s->o.tsval, tw->ts_recent))
+            tw->ts_recent = s->o.tsval;
         /* fall through */
     case TW_ACK:
-        sk_tcp_send_raw(tcp, tw->c.laddr, tw->c.lport, tw->c.raddr, tw->c.rport, tw->snd_nxt,
-                        tw->rcv_nxt, SK_TCP_ACK,
-                        (uint16_t)(tcp->cfg->tcp_rcvbuf > 65535 ? 65535 : tcp->cfg->tcp_rcvbuf));
+        sk_tcp_send_tw_ack(tcp, tw);
         return 0;
     case TW_REOPEN: {
         sk_tcb *l = sk_tcp_find_listener(tcp, s->ip->dst, s->h.dport);

@@ -31,10 +31,15 @@ static uint32_t ts_offset(const sk_tcb *tcb)
     return (uint32_t)sk_siphash24(tcb->tcp->key, b, sizeof(b));
 }
 
-uint32_t sk_opts_tsval(const sk_tcb *tcb)
+uint32_t sk_opts_tsval_at(const sk_tcp *tcp, uint32_t offset)
 {
     /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms. */
-    return (uint32_t)(tcb->tcp->ctx->now / 1000000u) + tcb->ts_offset;
+    return (uint32_t)(tcp->ctx->now / 1000000u) + offset;
+}
+
+uint32_t sk_opts_tsval(const sk_tcb *tcb)
+{
+    return sk_opts_tsval_at(tcb->tcp, tcb->ts_offset);
 }
 
 uint64_t sk_opts_ts_rtt_ns(const sk_tcb *tcb, uint32_t tsecr)

@@ -52,6 +52,8 @@ void sk_opts_segment(sk_tcb *tcb, sk_tcp_opts *o, uint32_t len);
 
 /* Our TSval now: a millisecond clock plus a per-connection offset. */
 uint32_t sk_opts_tsval(const sk_tcb *tcb);
+/* The same for a connection whose offset is @p offset (a compact TIME-WAIT). */
+uint32_t sk_opts_tsval_at(const sk_tcp *tcp, uint32_t offset);
 
 /* The RTT that an echoed TSecr measures (RFC 7323 4.1), in ns, at the
  * clock's 1 ms resolution. Only for a TSecr of a segment carrying an

@@ -41,6 +41,24 @@ static int send_segment(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_i
     return sk_net_send_ipv4(tcp->net, raddr, SK_IPPROTO_TCP, tcp->txbuf, hlen + len);
 }
 
+/* A compact TIME-WAIT's <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with what the
+ * connection agreed on: timestamps "in every non-<RST> segment for the
+ * duration of the connection" (RFC 7323 3.2) and the window in its scale
+ * (2.3; the whole buffer: the ring is gone). */
+int sk_tcp_send_tw_ack(sk_tcp *tcp, const sk_tw *tw)
+{
+    sk_tcp_opts o = {0};
+    if (tw->topts & SK_TOPT_TS) {
+        o.has_ts = true;
+        o.tsval = sk_opts_tsval_at(tcp, tw->ts_offset);
+        o.tsecr = tw->ts_recent;
+    }
+    uint32_t win = tcp->cfg->tcp_rcvbuf >> tw->rcv_wscale;
+    return send_segment(tcp, tw->c.laddr, tw->c.lport, tw->c.raddr, tw->c.rport, tw->snd_nxt,
+                        tw->rcv_nxt, SK_TCP_ACK, (uint16_t)(win > 65535 ? 65535 : win), &o, NULL, 0,
+                        0);
+}
+
 int sk_tcp_send_raw(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 raddr,
                     uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
 {

@@ -104,7 +104,9 @@ typedef struct synack_tcp sk_tcb;
  * still recognise (a retransmitted FIN, a new SYN) and its expiry. */
 typedef struct sk_tw {
     sk_conn c;
+    uint8_t topts, rcv_wscale; /* RFC 7323: its ACKs keep the agreed options */
     uint32_t snd_nxt, rcv_nxt;
+    uint32_t ts_recent, ts_offset;
     uint32_t id;
     sk_timer timer;
     struct sk_tcp *tcp;

@@ -106,6 +106,7 @@ int sk_tcp_send_rst_reply(sk_tcp *tcp, const sk_seg *s);
 int sk_tcp_send_raw(sk_tcp *tcp, synack_ipv4 laddr, uint16_t lport, synack_ipv4 raddr,
                     uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win);
 int sk_tcp_challenge_ack(sk_tcb *tcb);
+int sk_tcp_send_tw_ack(sk_tcp *tcp, const sk_tw *tw);
 uint16_t sk_tcb_rcv_window(sk_tcb *tcb);
 
 /* timers.c */

@@ -322,6 +322,73 @@ static void test_time_wait_other_segments(void **state)
     st_free(t);
 }
 
+/* TIME-WAIT on a connection that agreed on timestamps and window scaling
+ * (RFC 7323): its ACKs keep carrying them - "Once TSopt has been
+ * successfully negotiated ... the TSopt MUST be sent in every non-<RST>
+ * segment for the duration of the connection" (3.2), TSecr echoing the
+ * peer's latest TSval (4.3), the window in the agreed scale (2.3) - for
+ * the full TCB the user holds and, after close, for the compact entry. */
+static void tweak_rcvbuf_200000(synack_config *cfg)
+{
+    cfg->tcp_rcvbuf = 200000; /* window scale 2 */
+}
+
+static void test_time_wait_ack_keeps_options(void **state)
+{
+    (void)state;
+    for (int released = 0; released < 2; released++) {
+        st *t = st_new(tweak_rcvbuf_200000);
+        synack_tcp *l, *c;
+        assert_int_equal(synack_tcp_listen(t->stack, 0, ST_PORT, 4, t->now, &l), 0);
+        sk_tcp_opts o = {0};
+        o.has_mss = true;
+        o.mss = 1460;
+        o.has_wscale = true;
+        o.wscale = 0;
+        o.has_ts = true;
+        o.tsval = 100;
+        st_inject(t, ST_PEER_PORT, ST_PORT, F_SYN, 500, 0, 65535, &o, NULL, 0);
+        st_seg s;
+        assert_true(st_next(t, &s));
+        assert_true(s.opts.has_ts && s.opts.has_wscale);
+        assert_int_equal(s.opts.wscale, 2);
+        assert_int_equal(s.opts.tsecr, 100);
+        uint32_t S = s.seq + 1, R = 501, ts0 = s.opts.tsval;
+        sk_tcp_opts ts = {0};
+        ts.has_ts = true;
+        ts.tsval = 101;
+        ts.tsecr = ts0;
+        st_inject(t, ST_PEER_PORT, ST_PORT, F_ACK, R, S, 65535, &ts, NULL, 0);
+        assert_int_equal(synack_tcp_accept(l, &c, t->now), 0);
+        assert_int_equal(synack_tcp_shutdown(c, t->now), 0);
+        assert_true(st_next(t, &s));
+        assert_int_equal(s.flags, F_FIN | F_ACK);
+        ts.tsval = 102;
+        st_inject(t, ST_PEER_PORT, ST_PORT, F_FIN | F_ACK, R, S + 1, 65535, &ts, NULL, 0);
+        st_expect(t, F_ACK, S + 1, R + 1, 0, &s);
+        assert_true(s.opts.has_ts);
+        assert_int_equal(s.opts.tsecr, 102);
+        assert_int_equal(s.win, 200000 >> 2);
+        assert_int_equal(synack_tcp_get_state(c), SYNACK_TCP_TIME_WAIT);
+        if (released)
+            assert_int_equal(synack_tcp_close(c, t->now), 0);
+        /* our last ACK was lost: the FIN again, 1.5 s later, newer TSval */
+        st_advance(t, 1500 * ST_MS);
+        ts.tsval = 103;
+        st_inject(t, ST_PEER_PORT, ST_PORT, F_FIN | F_ACK, R, S + 1, 65535, &ts, NULL, 0);
+        st_expect(t, F_ACK, S + 1, R + 1, 0, &s);
+        assert_true(s.opts.has_ts);
+        assert_int_equal(s.opts.tsval, ts0 + 1500 + (uint32_t)((s.when - t->now) / ST_MS));
+        assert_true(s.opts.tsecr == 103 || (!released && s.opts.tsecr == 102));
+        assert_int_equal(s.win, 200000 >> 2);
+        assert_false(s.opts.has_wscale || s.opts.has_mss);
+        st_expect_none(t);
+        if (!released)
+            synack_tcp_close(c, t->now);
+        st_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_peer_fin_retransmitted_closing_last_ack),
         cmocka_unit_test(test_time_wait_fin_restarts_2msl),
         cmocka_unit_test(test_time_wait_other_segments),
+        cmocka_unit_test(test_time_wait_ack_keeps_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
