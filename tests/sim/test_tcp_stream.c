@@ -23,7 +23,8 @@
  *
  * Replay: SYNACK_SEED=N runs seed N alone with a trace of segments, drops
  * and app calls (SYNACK_SCENARIO=name limits it to one scenario);
- * SYNACK_SEEDS=N runs seeds 1..N instead of the default. */
+ * SYNACK_SEEDS=N runs seeds 1..N instead of the default; SYNACK_LIST=1
+ * prints one line per seed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -786,6 +787,11 @@ static void run_scenario(const scenario *sc, totals *t)
             }
             continue;
         }
+        if (getenv("SYNACK_LIST"))
+            print_message("%s seed %" PRIu64 ": %.3f s virtual, %" PRIu64 " retransmits, %" PRIu64
+                          " timeouts, longest wait %.3f s\n",
+                          sc->name, seed, o.vtime / 1e9, o.retransmits, o.timeouts,
+                          o.max_gap / 1e9);
         t->bytes += o.bytes;
         t->vtime += o.vtime;
         t->lost += o.link.lost;
