@@ -89,7 +89,10 @@ wire() { # wire NAME ARGS...
 }
 wire "A: synack opens, synack closes first" --port 7001 --opener 10.7.1.2 --closer 10.7.1.2
 wire "B: synack opens, the kernel closes first" --port 7002 --opener 10.7.1.2 --closer 10.7.1.1
-wire "C: the kernel opens, the kernel closes first" --port 7 --opener 10.7.0.1 --closer 10.7.0.1
+# C's echo server closes as soon as it has the FIN: whether synack's ACK of
+# that FIN leaves before its own FIN is synack's choice (both are RFC 9293).
+wire "C: the kernel opens, the kernel closes first" --port 7 --opener 10.7.0.1 --closer 10.7.0.1 \
+    --allow-fin-ack
 wire "D: the kernel opens, synack closes first" --port 80 --opener 10.7.2.1 --closer 10.7.2.2
 wire "E: the same 4-tuple again, synack closes first" --port 80 --nth 2 --opener 10.7.2.1 \
     --closer 10.7.2.2
