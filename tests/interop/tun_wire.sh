@@ -12,7 +12,7 @@ interop_init tun_wire tcpdump tshark python3 ss
 
 # The kernel asks for ECN in the SYNs it sends (RFC 3168 6.1.1): synack
 # must decline, and nothing may then be ECT-marked.
-sysctl -qw net.ipv4.tcp_ecn=1
+echo 1 >/proc/sys/net/ipv4/tcp_ecn || fail "cannot set net.ipv4.tcp_ecn in the namespace"
 
 cap=$OUT/wire.pcap
 start_capture any "$cap" || interop_done
