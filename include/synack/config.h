@@ -27,6 +27,12 @@ typedef enum synack_link_type {
  *  (10.0.0.1 is 0x0a000001). */
 typedef uint32_t synack_ipv4;
 
+/** Congestion control algorithms (synack_config.tcp_cc, synack_tcp_set_cc). */
+typedef enum synack_cc_algo {
+    SYNACK_CC_NEWRENO = 0, /**< RFC 5681 with RFC 6582 NewReno recovery */
+    SYNACK_CC_CUBIC = 1    /**< RFC 9438 */
+} synack_cc_algo;
+
 typedef struct synack_config {
     /* ---- interface ---- */
     synack_link_type link; /**< default SYNACK_LINK_ETHERNET */
@@ -101,6 +107,14 @@ typedef struct synack_config {
                                 both ends offer them; default true */
     bool tcp_sack;           /**< offer SACK (RFC 2018) and report D-SACK (RFC 2883); used only
                                 when both ends offer it; default true */
+    /* ---- TCP send side ---- */
+    uint8_t tcp_cc;            /**< congestion control of new connections (synack_cc_algo):
+                                  SYNACK_CC_NEWRENO (RFC 5681, RFC 6582) or SYNACK_CC_CUBIC
+                                  (RFC 9438); default CUBIC */
+    uint16_t tcp_initial_cwnd; /**< initial congestion window in segments, 1..100; 0 = RFC
+                                  6928's min(10*MSS, max(2*MSS, 14600 bytes)); default 0 */
+    bool tcp_nodelay;          /**< new connections start with Nagle's algorithm off (RFC 9293
+                                  3.7.4; synack_tcp_set_nodelay per connection); default false */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

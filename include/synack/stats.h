@@ -94,6 +94,11 @@ extern "C" {
     X(tcp_challenge_ack_limited, "challenge ACKs suppressed by the rate limit (RFC 5961 7)")       \
     X(tcp_retransmits, "segments retransmitted")                                                   \
     X(tcp_timeouts, "retransmission timeouts")                                                     \
+    X(tcp_dupacks_in, "duplicate ACKs received (RFC 5681 2, RFC 6675 2)")                          \
+    X(tcp_fast_recoveries, "NewReno fast recoveries entered (RFC 6582)")                           \
+    X(tcp_sack_recoveries, "SACK-based loss recoveries entered (RFC 6675)")                        \
+    X(tcp_partial_acks, "partial ACKs in NewReno recovery, each a retransmission (RFC 6582)")      \
+    X(tcp_sack_blocks_ignored, "SACK blocks ignored: the scoreboard was full")                     \
     X(tcp_conn_opened_active, "connections opened by connect")                                     \
     X(tcp_conn_opened_passive, "connections accepted from a listener")                             \
     X(tcp_conn_established, "connections that reached ESTABLISHED")                                \

@@ -19,6 +19,7 @@
 #ifndef SYNACK_TCP_H
 #define SYNACK_TCP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -115,6 +116,41 @@ uint32_t synack_tcp_snd_queued(const synack_tcp *conn);
  *  @return bytes copied (> 0), 0 at end of stream, SYNACK_ERR_AGAIN,
  *  SYNACK_ERR_NOTCONN, SYNACK_ERR_INVAL, or the connection's error. */
 ssize_t synack_tcp_peek(const synack_tcp *conn, void *buf, size_t len);
+/** Nagle's algorithm (RFC 9293 3.7.4, RFC 1122 4.2.3.4) holds a segment
+ *  shorter than the MSS while data is unacknowledged; @p on = true turns it
+ *  off for this connection (TCP_NODELAY), false back on. The stack-wide
+ *  default is synack_config.tcp_nodelay; on a listener it is what its
+ *  connections start with. It applies from the next segment on.
+ *  @return 0, or SYNACK_ERR_INVAL for NULL. */
+int synack_tcp_set_nodelay(synack_tcp *conn, bool on);
+/** Chooses this connection's congestion control (the stack-wide default
+ *  is synack_config.tcp_cc). On a connection that has sent data already the
+ *  window and ssthresh are kept and the new algorithm starts its own state
+ *  from them; on a listener, what its connections use.
+ *  @return 0, or SYNACK_ERR_INVAL (NULL, unknown algo). */
+int synack_tcp_set_cc(synack_tcp *conn, synack_cc_algo algo);
+
+/** A snapshot of a connection's send side, for tools and tests (like
+ *  Linux's TCP_INFO). Windows are in bytes, times in microseconds. */
+typedef struct synack_tcp_info {
+    synack_tcp_state state;
+    synack_cc_algo cc;     /**< congestion control in use */
+    uint32_t mss;          /**< effective send MSS */
+    uint32_t cwnd;         /**< congestion window (0 before the first write) */
+    uint32_t ssthresh;     /**< slow start threshold (UINT32_MAX: not yet set) */
+    uint32_t snd_wnd;      /**< the peer's window, scaled */
+    uint32_t flight;       /**< bytes sent and not acknowledged (SND.MAX - SND.UNA) */
+    uint32_t srtt_us;      /**< smoothed RTT (0: no sample yet) */
+    uint32_t rttvar_us;    /**< RTT variation */
+    uint32_t rto_us;       /**< current RTO before backoff */
+    uint32_t sacked;       /**< bytes the peer holds out of order (SACK scoreboard) */
+    bool in_recovery;      /**< in fast recovery (NewReno or SACK, RFC 6582 / RFC 6675) */
+    bool nodelay;          /**< Nagle's algorithm is off */
+    bool sack, timestamps; /**< options agreed in the handshake */
+    uint8_t snd_wscale, rcv_wscale;
+} synack_tcp_info;
+/** Fills @p info. @return 0, or SYNACK_ERR_INVAL for a listener or NULL. */
+int synack_tcp_get_info(const synack_tcp *conn, synack_tcp_info *info);
 /** A pointer of the user's, kept with the handle. */
 void synack_tcp_set_user(synack_tcp *conn, void *user);
 void *synack_tcp_get_user(const synack_tcp *conn);

@@ -48,6 +48,9 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_window_scaling = true;
     cfg->tcp_timestamps = true;
     cfg->tcp_sack = true;
+    cfg->tcp_cc = SYNACK_CC_CUBIC;
+    cfg->tcp_initial_cwnd = 0; /* RFC 6928 */
+    cfg->tcp_nodelay = false;
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
@@ -126,6 +129,10 @@ static const char *check_tcp(const synack_config *cfg)
         return "tcp_ephemeral_lo/hi: need 0 < lo <= hi";
     if (cfg->tcp_delack_ns >= 500 * SK_MS)
         return "tcp_delack_ns: must be < 500 ms (RFC 1122 4.2.3.2)";
+    if (cfg->tcp_cc != SYNACK_CC_NEWRENO && cfg->tcp_cc != SYNACK_CC_CUBIC)
+        return "tcp_cc: must be SYNACK_CC_NEWRENO or SYNACK_CC_CUBIC";
+    if (cfg->tcp_initial_cwnd > 100)
+        return "tcp_initial_cwnd: must be 0 (RFC 6928) or 1..100 segments";
     return NULL;
 }
 

@@ -30,6 +30,9 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_window_scaling = d.tcp_window_scaling;
     cfg->tcp_timestamps = d.tcp_timestamps;
     cfg->tcp_sack = d.tcp_sack;
+    cfg->tcp_cc = d.tcp_cc;
+    cfg->tcp_initial_cwnd = d.tcp_initial_cwnd;
+    cfg->tcp_nodelay = d.tcp_nodelay;
 }
 
 /* Linux's defaults (include/net/tcp.h and the net.ipv4 sysctls). */
@@ -54,6 +57,9 @@ static void profile_linux(synack_config *cfg)
     /* Scripts written for Linux expect wscale 8 in the SYN: the largest
      * window that scale can express (RFC 7323 2.3), a 16 MiB buffer. */
     cfg->tcp_rcvbuf = 65535u << 8;
+    cfg->tcp_cc = SYNACK_CC_CUBIC; /* tcp_congestion_control */
+    cfg->tcp_initial_cwnd = 10;    /* TCP_INIT_CWND (RFC 6928) */
+    cfg->tcp_nodelay = false;      /* Nagle on until TCP_NODELAY */
 }
 
 int synack_config_profile(synack_config *cfg, const char *name)

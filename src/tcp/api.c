@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcp/recv.h"
+#include "tcp/snd.h"
 #include "tcp/tcp.h"
 #include "wire/seq.h"
 
@@ -144,8 +145,10 @@ ssize_t synack_tcp_send(synack_tcp *c, const void *data, size_t len, uint64_t no
         return 0;
     sk_tcp *tcp = c->tcp;
     enter(tcp, now);
-    if (sk_buf_reserve(&c->snd, tcp->ctx) < 0)
+    if (sk_snd_reserve(c) < 0) { /* snd.h: the ring, with the congestion state */
+        leave(tcp);
         return SYNACK_ERR_NOMEM;
+    }
     uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     uint32_t n = sk_buf_write(&c->snd, data, want);
     if (n == 0)

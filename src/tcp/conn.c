@@ -98,6 +98,9 @@ sk_tcb *sk_tcb_alloc(sk_tcp *tcp)
     sk_buf_init(&tcb->snd, tcp->cfg->tcp_sndbuf);
     sk_buf_init(&tcb->rcv, tcp->cfg->tcp_rcvbuf);
     tcb->opened_at = tcp->ctx->now;
+    tcb->cc_algo = tcp->cfg->tcp_cc;
+    if (tcp->cfg->tcp_nodelay)
+        tcb->flags |= SK_TCB_NODELAY;
     tcb->anext = tcp->all;
     if (tcp->all)
         tcp->all->aprev = tcb;

@@ -5,6 +5,7 @@
 
 #include "tcp/opts.h"
 #include "tcp/recv.h"
+#include "tcp/snd.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
 #include "wire/seq.h"
@@ -74,7 +75,8 @@ static int listen_input(sk_tcp *tcp, sk_tcb *l, const sk_seg *s, uint32_t iss_fl
     c->c.lport = s->h.dport;
     c->c.raddr = s->ip->src;
     c->c.rport = s->h.sport;
-    c->flags |= SK_TCB_PASSIVE;
+    c->flags |= SK_TCB_PASSIVE | (l->flags & SK_TCB_NODELAY); /* options pass to children */
+    c->cc_algo = l->cc_algo;
     c->irs = s->h.seq;
     c->rcv_nxt = s->h.seq + 1;
     c->rcv_adv = c->rcv_nxt;
@@ -263,10 +265,30 @@ static int reset_connection(sk_tcb *tcb)
     return 0;
 }
 
-/* SND.UNA advances to @p ack (RFC 9293 3.10.7.4 fifth, ESTABLISHED). */
-static void ack_advance(sk_tcb *tcb, uint32_t ack)
+/* The RTT sample an ACK of new data gives (RFC 6298 2.3, RFC 7323 4.1),
+ * in ns, or 0. Without timestamps only the one segment timed at a time
+ * and never a retransmitted one (Karn's rule, RFC 6298 3); with them the
+ * echoed TSval times even a retransmission, once a round trip. */
+static uint64_t rtt_sample(sk_tcb *tcb, const sk_seg *s)
+{
+    bool timed = (tcb->flags & SK_TCB_RTT_TIMING) && sk_seq_gt(s->h.ack, tcb->rtt_seq);
+    bool ts = (tcb->topts & SK_TOPT_TS) && s->o.has_ts && s->o.tsecr != 0;
+    if (!timed && !(ts && !(tcb->flags & SK_TCB_RTT_TIMING)))
+        return 0;
+    tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
+    uint64_t rtt = ts ? sk_opts_ts_rtt_ns(tcb, s->o.tsecr) : tcb->tcp->ctx->now - tcb->rtt_start;
+    if (ts && rtt == 0)
+        rtt = 1; /* under the clock's 1 ms: the RTO's floor decides */
+    sk_tcb_rto_sample(tcb, rtt);
+    return rtt;
+}
+
+/* SND.UNA advances to SEG.ACK (RFC 9293 3.10.7.4 fifth, ESTABLISHED).
+ * @return the RTT sample taken, ns, or 0. */
+static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
 {
     sk_tcp *tcp = tcb->tcp;
+    uint32_t ack = s->h.ack;
     uint32_t acked = ack - tcb->snd_una;
     uint32_t data = acked < tcb->snd.len ? acked : tcb->snd.len;
     if (data)
@@ -274,11 +296,7 @@ static void ack_advance(sk_tcb *tcb, uint32_t ack)
     tcb->snd_una = ack;
     if (sk_seq_lt(tcb->snd_nxt, ack))
         tcb->snd_nxt = ack;
-    /* RFC 6298 2.3 with Karn's rule: sample only a segment sent once. */
-    if ((tcb->flags & SK_TCB_RTT_TIMING) && sk_seq_gt(ack, tcb->rtt_seq)) {
-        sk_tcb_rto_sample(tcb, tcp->ctx->now - tcb->rtt_start);
-        tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
-    }
+    uint64_t rtt = rtt_sample(tcb, s);
     tcb->backoff = 0;
     tcb->rtx_count = 0;
     tcb->first_rtx = 0;
@@ -289,6 +307,7 @@ static void ack_advance(sk_tcb *tcb, uint32_t ack)
         sk_tcb_arm_rtx(tcb);
     if (data && !(tcb->flags & SK_TCB_FIN_QUEUED))
         sk_tcb_raise(tcb, SYNACK_TCP_EV_WRITABLE);
+    return rtt;
 }
 
 static bool our_fin_acked(const sk_tcb *tcb)
@@ -458,8 +477,11 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         sk_tcp_challenge_ack(tcb);
         return SK_DROP(ctx, tcp_drop_bad_ack, SYNACK_ERR_STATE);
     }
+    uint32_t una_before = tcb->snd_una, wnd_before = tcb->snd_wnd;
+    uint32_t flight_before = tcb->snd_max - tcb->snd_una;
+    uint64_t rtt_ns = 0;
     if (sk_seq_lt(tcb->snd_una, h->ack))
-        ack_advance(tcb, h->ack);
+        rtt_ns = ack_advance(tcb, s);
     /* Window update: "If SND.UNA =< SEG.ACK =< SND.NXT", and only from a
      * segment newer than the last one used (RFC 9293 3.10.7.4 fifth). */
     if (sk_seq_le(tcb->snd_una, h->ack) &&
@@ -477,6 +499,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
             sk_wheel_cancel(tcp->wheel, &tcb->rtx_timer);
         }
     }
+    /* snd.c: SACK scoreboard, duplicate ACKs, congestion window, recovery. */
+    sk_snd_on_ack(tcb, s, una_before, flight_before, wnd_before, rtt_ns);
     switch ((synack_tcp_state)tcb->state) {
     case SYNACK_TCP_FIN_WAIT_1:
         /* Our FIN acknowledged: FIN-WAIT-2. When the segment carries the

@@ -5,6 +5,7 @@
 
 #include "tcp/opts.h"
 #include "tcp/recv.h"
+#include "tcp/snd.h"
 #include "tcp/tcp.h"
 #include "wire/checksum.h"
 #include "wire/seq.h"
@@ -96,15 +97,21 @@ int sk_tcp_send_syn(sk_tcb *tcb)
     return tcb_send(tcb, tcb->iss, flags, &o, 0, 0);
 }
 
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, where the RFC's SND.NXT is our
+ * snd_max: after a timeout snd_nxt is only where the resending stands, and
+ * an ACK carrying that older number would be unacceptable to the peer
+ * (RFC 9293 3.10.7.4 first check), which would answer with an ACK of its
+ * own - two ends going back at once would trade such ACKs forever. BSD's
+ * tcp_output does the same. */
 int sk_tcp_send_ack(sk_tcb *tcb)
 {
-    return tcb_send(tcb, tcb->snd_nxt, SK_TCP_ACK, NULL, 0, 0);
+    return tcb_send(tcb, tcb->snd_max, SK_TCP_ACK, NULL, 0, 0);
 }
 
 int sk_tcp_send_rst_tcb(sk_tcb *tcb)
 {
-    /* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>. */
-    return tcb_send(tcb, tcb->snd_nxt, SK_TCP_RST, NULL, 0, 0);
+    /* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST> (snd_max: see sk_tcp_send_ack). */
+    return tcb_send(tcb, tcb->snd_max, SK_TCP_RST, NULL, 0, 0);
 }
 
 /* RFC 9293 3.10.7.1 (CLOSED): if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
@@ -153,57 +160,140 @@ static bool can_send_data(const sk_tcb *tcb)
     }
 }
 
-/* Sends new data as far as the peer's window allows, then the FIN once all
- * data is out. (Nagle, congestion control and SWS avoidance come with the
- * reliable-stream work; here every write goes out at once, PSH on the last
- * segment of what is queued.) */
-void sk_tcp_output(sk_tcb *tcb)
+/* RFC 9293 3.7.4 (Nagle, RFC 1122 4.2.3.4) and 3.8.6.2.1 (sender SWS
+ * avoidance): whether @p n bytes of new data, of @p unsent queued, go now. */
+static bool may_send_new(const sk_tcb *tcb, uint32_t n, uint32_t unsent, bool fin)
+{
+    bool idle = tcb->snd_una == tcb->snd_max; /* nothing unacknowledged */
+    if (n >= tcb->snd_mss)
+        return true; /* a full segment */
+    if (n == unsent) {
+        /* The end of what was written. Nagle holds a short segment while
+         * data is unacknowledged; we use Minshall's refinement (as Linux):
+         * only while a short segment is, so the tail of a large write goes
+         * at once and small writes still coalesce. Never with no-delay, or
+         * when it carries the FIN (the close pushes it, as Linux does). */
+        return idle || fin || (tcb->flags & SK_TCB_NODELAY) || !sk_snd_small_in_flight(tcb);
+    }
+    /* Less than the data waiting, the peer's window allows no more: send
+     * when it is at least half the largest window the peer offered (Fs =
+     * 1/2). With nothing in flight no ACK will come to open it further, so
+     * the override timeout is zero then. */
+    return idle || n >= tcb->max_snd_wnd / 2;
+}
+
+/* Sends one segment chosen by loss recovery (snd.h). @return false when
+ * it could not go. */
+static bool send_rxt(sk_tcb *tcb, const sk_snd_next *nx)
+{
+    uint32_t data_end = tcb->snd_una + tcb->snd.len;
+    /* The FIN sits at data_end; resend it with the last data, or alone. */
+    bool fin = (tcb->flags & SK_TCB_FIN_SENT) && nx->seq + nx->len == data_end;
+    if (nx->len == 0 && !fin)
+        return false;
+    uint8_t flags = SK_TCP_ACK;
+    if (nx->len > 0 && nx->seq + nx->len == data_end)
+        flags |= SK_TCP_PSH;
+    if (fin)
+        flags |= SK_TCP_FIN;
+    tcb->tcp->ctx->stats.tcp_retransmits++;
+    if (tcb_send(tcb, nx->seq, flags, NULL, nx->seq - tcb->snd_una, nx->len) < 0)
+        return false;
+    /* Karn's rule (RFC 6298 3): a timed segment sent again times nothing. */
+    if ((tcb->flags & SK_TCB_RTT_TIMING) &&
+        sk_seq_in(tcb->rtt_seq, nx->seq, nx->seq + nx->len + (fin ? 1 : 0)))
+        tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
+    sk_snd_sent(tcb, nx->seq, nx->len + (fin ? 1 : 0), true);
+    if (!sk_timer_armed(&tcb->rtx_timer))
+        sk_tcb_arm_rtx(tcb);
+    return true;
+}
+
+/* Sends the next segment from SND.NXT: new data, or after a timeout the
+ * data sent before, in order, skipping what the peer SACKed (RFC 6675
+ * 5.1). Limited by the peer's window, the congestion window, the MSS,
+ * Nagle and SWS avoidance; the FIN follows the last byte and needs no
+ * window. @return true if a segment went and another may follow. */
+static bool send_next(sk_tcb *tcb)
 {
     sk_tcp *tcp = tcb->tcp;
+    uint32_t data_end = tcb->snd_una + tcb->snd.len;
+    uint32_t limit = data_end; /* where this segment must end at the latest */
+    bool again = sk_seq_lt(tcb->snd_nxt, tcb->snd_max);
+    if (again) {
+        sk_range r;
+        if (sk_snd_sacked_from(tcb, tcb->snd_nxt, &r)) {
+            if (sk_seq_le(r.left, tcb->snd_nxt)) {
+                tcb->snd_nxt = r.right; /* the peer has it: skip */
+                return true;
+            }
+            if (sk_seq_lt(r.left, limit))
+                limit = r.left;
+        }
+    }
+    uint32_t off = tcb->snd_nxt - tcb->snd_una;
+    uint32_t unsent = sk_seq_lt(tcb->snd_nxt, data_end) ? data_end - tcb->snd_nxt : 0;
+    uint32_t n = sk_seq_lt(tcb->snd_nxt, limit) ? limit - tcb->snd_nxt : 0;
+    uint32_t wnd_end = tcb->snd_una + tcb->snd_wnd;
+    uint32_t usable = sk_seq_lt(tcb->snd_nxt, wnd_end) ? wnd_end - tcb->snd_nxt : 0;
+    if (n > usable)
+        n = usable;
+    if (n > tcb->snd_mss)
+        n = tcb->snd_mss;
+    /* The congestion window (RFC 5681): whole segments only; what it holds
+     * back goes when an ACK opens it (cwnd >= 1 SMSS, so one will come). */
+    if (n > sk_snd_cwnd_room(tcb))
+        return false;
+    /* The FIN follows the last byte and needs no window. Once sent, SND.NXT
+     * is past data_end, so it goes again only as a retransmission. */
+    bool fin = (tcb->flags & SK_TCB_FIN_QUEUED) && n == unsent && tcb->snd_nxt + n == data_end;
+    if (n == 0 && !fin)
+        return false;
+    if (n > 0 && !again && !may_send_new(tcb, n, unsent, fin))
+        return false;
+    uint8_t flags = SK_TCP_ACK;
+    if (n > 0 && n == unsent)
+        flags |= SK_TCP_PSH; /* the last segment of a write (RFC 9293 3.9.1.2) */
+    if (fin)
+        flags |= SK_TCP_FIN;
+    if (again)
+        tcp->ctx->stats.tcp_retransmits++;
+    else
+        sk_snd_before_send(tcb); /* restart after idle (RFC 5681 4.1) */
+    if (tcb_send(tcb, tcb->snd_nxt, flags, NULL, off, n) < 0)
+        return false;
+    /* Karn's rule (RFC 6298 3): time only new data, never a retransmission. */
+    if (!(tcb->flags & SK_TCB_RTT_TIMING) && !again && tcb->rtx_count == 0) {
+        tcb->flags |= SK_TCB_RTT_TIMING;
+        tcb->rtt_seq = tcb->snd_nxt;
+        tcb->rtt_start = tcp->ctx->now;
+    }
+    sk_snd_sent(tcb, tcb->snd_nxt, n, false);
+    tcb->snd_nxt += n + (fin ? 1 : 0);
+    if (fin)
+        tcb->flags |= SK_TCB_FIN_SENT;
+    if (sk_seq_gt(tcb->snd_nxt, tcb->snd_max))
+        tcb->snd_max = tcb->snd_nxt;
+    if (!sk_timer_armed(&tcb->rtx_timer) || (tcb->flags & SK_TCB_PERSIST)) {
+        tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
+        sk_tcb_arm_rtx(tcb);
+    }
+    return !fin;
+}
+
+/* Sends what loss recovery owes and then new data as the windows allow,
+ * the FIN once all data is out, and a pure ACK if one is owed. */
+void sk_tcp_output(sk_tcb *tcb)
+{
     if (can_send_data(tcb)) {
         for (;;) {
-            uint32_t data_end = tcb->snd_una + tcb->snd.len;
-            uint32_t off = tcb->snd_nxt - tcb->snd_una;
-            uint32_t unsent = sk_seq_lt(tcb->snd_nxt, data_end) ? data_end - tcb->snd_nxt : 0;
-            uint32_t wnd_end = tcb->snd_una + tcb->snd_wnd;
-            uint32_t usable = sk_seq_lt(tcb->snd_nxt, wnd_end) ? wnd_end - tcb->snd_nxt : 0;
-            uint32_t n = unsent < usable ? unsent : usable;
-            if (n > tcb->snd_mss)
-                n = tcb->snd_mss;
-            /* The FIN follows the last byte; it needs no window. */
-            /* The FIN follows the last byte and needs no window. Once sent,
-             * SND.NXT is past data_end, so it goes again only after a
-             * retransmission timeout pulled SND.NXT back. */
-            bool fin =
-                (tcb->flags & SK_TCB_FIN_QUEUED) && n == unsent && tcb->snd_nxt + n == data_end;
-            if (n == 0 && !fin)
-                break;
-            uint8_t flags = SK_TCP_ACK;
-            if (n > 0 && n == unsent)
-                flags |= SK_TCP_PSH;
-            if (fin)
-                flags |= SK_TCP_FIN;
-            if (sk_seq_lt(tcb->snd_nxt, tcb->snd_max))
-                tcp->ctx->stats.tcp_retransmits++;
-            if (tcb_send(tcb, tcb->snd_nxt, flags, NULL, off, n) < 0)
-                break;
-            /* Karn's rule (RFC 6298 3): time only new data, never a retransmission. */
-            if (!(tcb->flags & SK_TCB_RTT_TIMING) && sk_seq_ge(tcb->snd_nxt, tcb->snd_max) &&
-                tcb->rtx_count == 0) {
-                tcb->flags |= SK_TCB_RTT_TIMING;
-                tcb->rtt_seq = tcb->snd_nxt;
-                tcb->rtt_start = tcp->ctx->now;
+            sk_snd_next nx;
+            if (sk_snd_pick_rxt(tcb, &nx)) {
+                if (!send_rxt(tcb, &nx))
+                    break;
+                continue;
             }
-            tcb->snd_nxt += n + (fin ? 1 : 0);
-            if (fin)
-                tcb->flags |= SK_TCB_FIN_SENT;
-            if (sk_seq_gt(tcb->snd_nxt, tcb->snd_max))
-                tcb->snd_max = tcb->snd_nxt;
-            if (!sk_timer_armed(&tcb->rtx_timer) || (tcb->flags & SK_TCB_PERSIST)) {
-                tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
-                sk_tcb_arm_rtx(tcb);
-            }
-            if (fin)
+            if (!send_next(tcb))
                 break;
         }
         /* Data waits and the window is shut with nothing in flight: probe

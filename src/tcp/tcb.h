@@ -29,6 +29,7 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_PERSIST    0x0400u /* the rtx timer runs as the persist timer */
 #define SK_TCB_ACK_NOW    0x0800u /* an ACK must go out at the end of input */
 #define SK_TCB_EOF_READ   0x1000u /* the user has read the end of stream */
+#define SK_TCB_NODELAY    0x2000u /* Nagle's algorithm is off (synack_tcp_set_nodelay) */
 #define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
 /* Options in use on a connection (sk_tcb.topts), negotiated in the SYNs. */
@@ -72,6 +73,7 @@ struct synack_tcp {
     uint8_t snd_wscale; /* shift of the windows the peer sends (0 without scaling) */
     uint8_t rcv_wscale; /* shift of the windows we send */
     uint8_t topts;      /* SK_TOPT_*: what was negotiated */
+    uint8_t cc_algo;    /* synack_cc_algo; the state lives with the send ring (snd.h) */
     uint16_t snd_mss;   /* effective send MSS (RFC 9293 3.7.1) */
 
     /* Retransmission (RFC 6298), in microseconds. */

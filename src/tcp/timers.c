@@ -1,6 +1,7 @@
 /* The retransmission timer (RFC 6298), which also serves as the persist
  * timer (RFC 9293 3.8.6.1) and the TIME-WAIT timer (RFC 9293 3.6): a
  * connection never needs two of them at once. */
+#include "tcp/snd.h"
 #include "tcp/tcp.h"
 #include "wire/seq.h"
 
@@ -142,6 +143,7 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
      * back off the timer, restart it. We go back to SND.UNA and resend
      * from there as the window allows. */
     tcp->ctx->stats.tcp_timeouts++;
+    sk_snd_on_rto(tcb); /* snd.c: cwnd to 1 SMSS (RFC 5681 3.1), recovery over */
     if (tcb->backoff < 30)
         tcb->backoff++;
     tcb->rtx_count++;

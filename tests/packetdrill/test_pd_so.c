@@ -700,6 +700,8 @@ static void test_other_data_calls(void **state)
     pdh_expect(&h, &s);
     assert_int_equal(s.len, 2);
     snd += 2;
+    /* Nagle holds a second short segment while the first is unacknowledged */
+    pdh_inject(&h, RPORT, PORT, TH_ACK, rseq, snd, WIN, NULL, 0, NULL, 0);
     struct iovec oiov = {(void *)"345", 3};
     struct msghdr omsg = {.msg_iov = &oiov, .msg_iovlen = 1};
     assert_int_equal(h.ifc.sendmsg(u, fd, &omsg, 0), 3);

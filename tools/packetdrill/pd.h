@@ -59,6 +59,7 @@ typedef struct pd_sock {
     uint16_t peer_port;
     int reuseaddr, reuseport;
     bool linger_on;
+    bool nodelay; /* TCP_NODELAY: Nagle off */
     int linger_secs;
     /* epoll */
     pd_epitem *items;

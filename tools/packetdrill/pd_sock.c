@@ -293,10 +293,12 @@ static int pd_listen(void *ud, int fd, int backlog)
         /* Linux accepts 0 and clamps to somaxconn. */
         int bl = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
         int e = synack_tcp_listen(p->stack, s->bind_addr, s->bind_port, bl, pd_now(p), &s->conn);
-        if (e < 0)
+        if (e < 0) {
             rv = errno_of(e);
-        else
+        } else {
             s->listening = true;
+            synack_tcp_set_nodelay(s->conn, s->nodelay);
+        }
     }
     pd_unlock(p);
     return rv ? pd_fail(rv) : 0;
@@ -386,6 +388,7 @@ static int connect_locked(pd *p, pd_sock *s, const struct sockaddr *addr, sockle
             s->conn = NULL;
             return e == SYNACK_ERR_INVAL ? EINVAL : errno_of(e);
         }
+        synack_tcp_set_nodelay(s->conn, s->nodelay);
         s->err_seen = false;
         s->so_error = 0;
         s->ss = PD_SS_CONNECTING;
@@ -923,8 +926,7 @@ static int getsockopt_locked(pd *p, pd_sock *s, int level, int name, void *val, 
     if (level == IPPROTO_TCP) {
         switch (name) {
         case TCP_NODELAY:
-            /* synack sends at once: there is no Nagle algorithm to turn off. */
-            return put_int(val, len, 1);
+            return put_int(val, len, s->nodelay ? 1 : 0);
         case TCP_MAXSEG: {
             uint16_t mss = s->conn && !s->listening ? synack_tcp_mss(s->conn) : 0;
             if (mss == 0)
@@ -993,9 +995,12 @@ static int setsockopt_locked(pd_sock *s, int level, int name, const void *val, s
     if (level == IPPROTO_TCP) {
         switch (name) {
         case TCP_NODELAY:
-            /* Turning Nagle off is what synack does anyway; turning it on
-             * is not possible. */
-            return v ? 0 : ENOPROTOOPT;
+            /* Kept for a socket not yet connected; a listener's passes to
+             * the connections it accepts (as on Linux). */
+            s->nodelay = v != 0;
+            if (s->conn)
+                synack_tcp_set_nodelay(s->conn, s->nodelay);
+            return 0;
         case TCP_MAXSEG:
         case TCP_USER_TIMEOUT:
             /* Stack-wide settings only (tcp_mss, tcp_user_timeout_ns). */
