@@ -44,7 +44,7 @@ const char cmd_sim_usage[] =
     "  --rate MBIT         link rate in Mbit/s, 0 = unlimited (default 100)\n"
     "  --queue PKTS        frames waiting for the wire before drop-tail,\n"
     "                      0 = unlimited (default 0; needs a rate)\n"
-    "  --cc ALGO           congestion control: newreno or cubic\n"
+    "  --cc ALGO           congestion control: newreno or cubic (default cubic)\n"
     "  --no-sack           do not offer SACK (RFC 2018)\n"
     "  --no-timestamps     do not offer timestamps (RFC 7323)\n"
     "  --no-window-scaling do not offer window scaling (RFC 7323)\n"
@@ -68,6 +68,7 @@ typedef struct sim_opts {
     const char *pcap_path;
     bool json, progress;
     bool no_sack, no_timestamps, no_window_scaling;
+    synack_cc_algo cc;
 } sim_opts;
 
 /* ---- options ------------------------------------------------------------ */
@@ -121,18 +122,11 @@ static int parse_mbit(const char *s, double *out)
     return 0;
 }
 
-/* Options the stack has no setting for yet are refused, not ignored: a run
- * that silently did something else would print misleading figures. */
-static int not_supported(const char *opt, const char *what)
-{
-    return cli_usage_error(&sim_cmd, "%s is not supported yet: the stack has no %s setting", opt,
-                           what);
-}
-
 static int parse_args(int argc, char **argv, sim_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->bytes = 1u << 20;
+    o->cc = SYNACK_CC_CUBIC; /* the stack's default */
     o->flows = 1;
     o->seed = 1;
     o->delay_ns = 5 * NS_PER_MS;
@@ -178,7 +172,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         else if (take_opt(&c, "--cc")) {
             ok = c.val && (strcmp(c.val, "newreno") == 0 || strcmp(c.val, "cubic") == 0);
             if (ok)
-                return not_supported("--cc", "congestion control");
+                o->cc = strcmp(c.val, "newreno") == 0 ? SYNACK_CC_NEWRENO : SYNACK_CC_CUBIC;
         } else if (take_flag(&c, "--no-sack"))
             ok = o->no_sack = true;
         else if (take_flag(&c, "--no-timestamps"))
@@ -530,12 +524,12 @@ static void print_lines(const sim_run *r, const synack_stats *sa, const synack_s
 {
     const sim_opts *o = r->o;
     printf("sim: %llu flow%s x %llu bytes, 10.0.0.1 -> 10.0.0.2, rate %g Mbit/s, delay %g ms, "
-           "jitter %g ms, loss %g%%, reorder %g%%, dup %g%%, corrupt %g%%, queue %llu, seed "
+           "jitter %g ms, loss %g%%, reorder %g%%, dup %g%%, corrupt %g%%, queue %llu, %s, seed "
            "%llu%s%s%s\n",
            (unsigned long long)o->flows, o->flows == 1 ? "" : "s", (unsigned long long)o->bytes,
            o->rate_mbit, (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->loss * 100,
            o->reorder * 100, o->dup * 100, o->corrupt * 100, (unsigned long long)o->queue,
-           (unsigned long long)o->seed, o->no_sack ? ", no SACK" : "",
+           o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic", (unsigned long long)o->seed, o->no_sack ? ", no SACK" : "",
            o->no_timestamps ? ", no timestamps" : "",
            o->no_window_scaling ? ", no window scaling" : "");
     uint64_t bytes = 0, rtx = 0, end = 0;
@@ -579,12 +573,12 @@ static void print_json(const sim_run *r, const synack_stats *sa, const synack_st
     printf("{\"config\": {\"bytes\": %llu, \"flows\": %llu, \"loss\": %.17g, \"delay_ms\": %.17g, "
            "\"jitter_ms\": %.17g, \"reorder\": %.17g, \"dup\": %.17g, \"corrupt\": %.17g, "
            "\"rate_mbit\": %.17g, \"queue\": %llu, \"seed\": %llu, \"sack\": %s, "
-           "\"timestamps\": %s, \"window_scaling\": %s},\n",
+           "\"timestamps\": %s, \"window_scaling\": %s, \"cc\": \"%s\"},\n",
            (unsigned long long)o->bytes, (unsigned long long)o->flows, o->loss,
            (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->reorder, o->dup, o->corrupt,
            o->rate_mbit, (unsigned long long)o->queue, (unsigned long long)o->seed,
            o->no_sack ? "false" : "true", o->no_timestamps ? "false" : "true",
-           o->no_window_scaling ? "false" : "true");
+           o->no_window_scaling ? "false" : "true", o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic");
     printf(" \"flows\": [\n");
     uint64_t bytes = 0, rtx = 0, rtx_bytes = 0, end = 0;
     bool all_ok = true;
@@ -644,6 +638,7 @@ static void stack_config(const sim_opts *o, int i, synack_config *cfg)
     cfg->mac[5] = (uint8_t)(i + 1);
     cfg->seed = o->seed * 2 + (uint64_t)i;
     cfg->tcp_sack = !o->no_sack;
+    cfg->tcp_cc = (uint8_t)o->cc;
     cfg->tcp_timestamps = !o->no_timestamps;
     cfg->tcp_window_scaling = !o->no_window_scaling;
     if (o->sndbuf)
