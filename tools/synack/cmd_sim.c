@@ -224,6 +224,7 @@ typedef struct sim_flow {
 
 typedef struct sim_run {
     const sim_opts *o;
+    uint32_t sndbuf; /* the senders' tcp_sndbuf: what one send can take at most */
     synack_memlink *link;
     synack_stack *a, *b;
     synack_tcp *listener;
@@ -313,6 +314,13 @@ static void flow_write(sim_run *r, sim_flow *f)
     uint64_t now = synack_memlink_now(r->link);
     while (f->writable && f->sent < r->o->bytes) {
         uint64_t left = r->o->bytes - f->sent;
+        /* Generate only what the send buffer can take: an ACK often frees
+         * one segment's room, and making a whole chunk for it each time
+         * cost more than the stacks themselves. */
+        uint32_t queued = synack_tcp_snd_queued(f->cli);
+        uint64_t room = r->sndbuf > queued ? r->sndbuf - queued : 1;
+        if (left > room)
+            left = room;
         size_t n = left < CHUNK ? (size_t)left : CHUNK;
         flow_data(r, f, f->sent, r->buf, n);
         ssize_t k = synack_tcp_send(f->cli, r->buf, n, now);
@@ -529,8 +537,8 @@ static void print_lines(const sim_run *r, const synack_stats *sa, const synack_s
            (unsigned long long)o->flows, o->flows == 1 ? "" : "s", (unsigned long long)o->bytes,
            o->rate_mbit, (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->loss * 100,
            o->reorder * 100, o->dup * 100, o->corrupt * 100, (unsigned long long)o->queue,
-           o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic", (unsigned long long)o->seed, o->no_sack ? ", no SACK" : "",
-           o->no_timestamps ? ", no timestamps" : "",
+           o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic", (unsigned long long)o->seed,
+           o->no_sack ? ", no SACK" : "", o->no_timestamps ? ", no timestamps" : "",
            o->no_window_scaling ? ", no window scaling" : "");
     uint64_t bytes = 0, rtx = 0, end = 0;
     bool all_ok = true;
@@ -578,7 +586,8 @@ static void print_json(const sim_run *r, const synack_stats *sa, const synack_st
            (double)o->delay_ns / 1e6, (double)o->jitter_ns / 1e6, o->reorder, o->dup, o->corrupt,
            o->rate_mbit, (unsigned long long)o->queue, (unsigned long long)o->seed,
            o->no_sack ? "false" : "true", o->no_timestamps ? "false" : "true",
-           o->no_window_scaling ? "false" : "true", o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic");
+           o->no_window_scaling ? "false" : "true",
+           o->cc == SYNACK_CC_NEWRENO ? "newreno" : "cubic");
     printf(" \"flows\": [\n");
     uint64_t bytes = 0, rtx = 0, rtx_bytes = 0, end = 0;
     bool all_ok = true;
@@ -690,6 +699,7 @@ static int setup(sim_run *r)
     for (int i = 0; i < 2; i++) {
         synack_config cfg;
         stack_config(o, i, &cfg);
+        r->sndbuf = cfg.tcp_sndbuf;
         rv = synack_memlink_attach(r->link, &cfg, &cb, NULL, r, i ? &r->b : &r->a);
         if (rv < 0)
             return rv;
