@@ -102,6 +102,13 @@ for f in "$out_dir/two.svg" "$out_dir/two-2.svg"; do
     ok_if "sim svg, two flows: $f is well-formed" xmllint --noout "$f"
 done
 
+# No frame ever leaves (ARP is lost too): no connection, so no file rather
+# than an empty one that is not SVG.
+check "sim svg, no connection (exit 1: the flow fails)" 1 "$bin" sim --bytes 1K --loss 1 \
+    --ladder-format svg --ladder-out "$out_dir/none.svg"
+ok_if "sim svg, no connection: no file" [ ! -e "$out_dir/none.svg" ]
+has "sim svg, no connection: says so" "$err" "^synack sim: no connection drawn; .*none.svg not written$"
+
 # ---- sim: HTML -------------------------------------------------------------------
 page=$out_dir/sim.html
 check "sim --ladder-format html --ladder-out" 0 \

@@ -157,11 +157,13 @@ static void write_svg(live_ladder *ll, const ladder *l, const char *title)
         failed(ll, "out of memory drawing %s", title);
         return;
     }
-    if (ll->drawn > 0) {
+    /* The first picture goes to the file opened at the start (and named
+     * by the user), the others to files named after it. */
+    if (!f) {
         path = nth_path(ll->o.path, ll->drawn + 1);
         f = path ? fopen(path, "w") : NULL;
     }
-    ll->out = NULL; /* the first file is written once */
+    ll->out = NULL;
     const char *name = path ? path : ll->o.path;
     if (!f) {
         failed(ll, "cannot write %s: %s", name, strerror(errno));
@@ -326,13 +328,12 @@ static void finish_output(live_ladder *ll)
                     "drawn\n",
                     ll->o.cmd, ll->o.path, LIVE_LADDER_MAX_PAGE, ll->page_dropped);
     }
-    if (ll->o.format == LADDER_FORMAT_SVG && ll->drawn == 0 && ll->out) {
-        /* No connection: no picture, rather than an empty file that is not SVG. */
+    if (ll->o.format == LADDER_FORMAT_SVG && ll->out) {
+        /* No picture: no file, rather than an empty one that is not SVG. */
         fclose(ll->out);
         ll->out = NULL;
         remove(ll->o.path);
-        fprintf(stderr, "synack %s: no connection to draw; %s not written\n", ll->o.cmd,
-                ll->o.path);
+        fprintf(stderr, "synack %s: no connection drawn; %s not written\n", ll->o.cmd, ll->o.path);
     }
     if (ll->own_out && ll->out) {
         bool bad = fflush(ll->out) != 0 || ferror(ll->out);
