@@ -3,26 +3,9 @@
 # message and the usage) before any device is touched. Talking to the
 # kernel is tested in tests/interop/.
 set -u
-bin=${SYNACK_BIN:-}
-[ -n "$bin" ] || { echo "skip: the synack program was not built"; exit 77; }
-out_dir=${SYNACK_TEST_OUT:-/tmp}/cli_net
-mkdir -p "$out_dir"
-out=$out_dir/out err=$out_dir/err
-fail=0
-
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2
-    shift 2
-    "$@" >"$out" 2>"$err" </dev/null
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"
-        cat "$out" "$err"
-        fail=1
-    else
-        echo "ok   $name"
-    fi
-}
+# shellcheck source=lib/cli.bash
+source "$(dirname "$0")/lib/cli.bash"
+cli_test_init cli_net
 
 bad() { # bad CMD NAME MESSAGE ARGS...: exit 2, MESSAGE and the usage on stderr
     local cmd=$1 name=$2 msg=$3

@@ -2,25 +2,10 @@
 # synack ping: exact output on a clean link, loss and exit statuses, bad
 # arguments (exit 2 with a message), determinism per seed, and --pcap.
 set -u
-bin=${SYNACK_BIN:?SYNACK_BIN not set}
-out_dir=${SYNACK_TEST_OUT:-/tmp}/cli_ping
-mkdir -p "$out_dir"
-out=$out_dir/out err=$out_dir/err
-fail=0
+# shellcheck source=lib/cli.bash
+source "$(dirname "$0")/lib/cli.bash"
+cli_test_init cli_ping
 
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2
-    shift 2
-    "$@" >"$out" 2>"$err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"
-        cat "$out" "$err"
-        fail=1
-    else
-        echo "ok   $name"
-    fi
-}
 expect_line() { # expect_line FILE NAME LINE: FILE has exactly this line
     if ! grep -qxF -- "$3" "$1"; then
         echo "FAIL $2: no line '$3' in:"
@@ -135,4 +120,4 @@ bad "extra argument" "unexpected argument 'extra'" extra
 bad "other subnet" "--src and --dst must be in the same /24" --dst 10.0.1.2
 bad "same address" "--src and --dst must differ" --src 10.0.0.2
 
-exit $fail
+exit "$fail"

@@ -4,33 +4,13 @@
 # generator's definition, received equals sent under impairments, the same
 # seed prints the same figures, a flow that cannot finish exits 1, --pcap.
 set -u
-bin=${SYNACK_BIN:?SYNACK_BIN not set}
-if [ -z "$bin" ]; then
-    echo "skip: the synack CLI is not built"
-    exit 77
-fi
+# shellcheck source=lib/cli.bash
+source "$(dirname "$0")/lib/cli.bash"
+cli_test_init cli_sim
 if ! command -v python3 >/dev/null; then
     echo "skip: python3 is needed to parse the JSON summary"
     exit 77
 fi
-out_dir=${SYNACK_TEST_OUT:-/tmp}/cli_sim
-mkdir -p "$out_dir"
-out=$out_dir/out err=$out_dir/err
-fail=0
-
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2
-    shift 2
-    "$@" >"$out" 2>"$err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"
-        cat "$out" "$err"
-        fail=1
-    else
-        echo "ok   $name"
-    fi
-}
 
 # json NAME PYTHON: runs PYTHON with `d` the JSON in $out; it fails by assert.
 json() {
@@ -264,4 +244,4 @@ assert d["total"]["match"]
 n = json.load(open("'"$out_dir/newreno.json"'"))
 assert n["total"]["duration_ns"] != d["total"]["duration_ns"], "same run twice"'
 
-exit $fail
+exit "$fail"

@@ -72,7 +72,7 @@ typedef struct demo_opts {
     enum close_mode close;
     int color, unicode; /* -1: decide by the terminal */
     const char *pcap_path;
-    int format; /* 0 ascii, 1 svg, 2 html */
+    int format; /* ladder_format */
 } demo_opts;
 
 #define CLIENT LADDER_A
@@ -230,7 +230,13 @@ static int parse_args(int argc, char **argv, demo_opts *o)
         if (rv)
             return rv;
         continue;
-    valued:;
+    valued:
+        if (take_opt(&c, "--ladder-format")) {
+            rv = cli_parse_ladder_format(&demo_cmd, c.name, c.val, &o->format);
+            if (rv)
+                return rv;
+            continue;
+        }
         bool ok;
         if (take_opt(&c, "--loss"))
             ok = c.val && cli_parse_prob(c.val, &o->loss) == 0 && o->loss < 1.0;
@@ -243,11 +249,6 @@ static int parse_args(int argc, char **argv, demo_opts *o)
                  o->msl_ns <= 600 * NS_PER_S;
         else if (take_opt(&c, "--pcap"))
             ok = c.val && *(o->pcap_path = c.val);
-        else if (take_opt(&c, "--ladder-format"))
-            ok = c.val && ((o->format = strcmp(c.val, "ascii") == 0  ? 0
-                                        : strcmp(c.val, "svg") == 0  ? 1
-                                        : strcmp(c.val, "html") == 0 ? 2
-                                                                     : -1) >= 0);
         else if (arg[0] == '-')
             return cli_usage_error(&demo_cmd, "unknown option '%s'", arg);
         else
@@ -883,13 +884,13 @@ static int print_ladder(demo_run *r)
     };
     char words[512];
     explain(r, rtx, words, sizeof(words));
-    if (r->o->format) {
+    if (r->o->format != LADDER_FORMAT_ASCII) {
         /* The same ladder as a picture, the words as its title. */
         ladder_svg_opts so = {.absolute = r->o->absolute, .time = r->o->time};
         ladder_doc_item item = {.lad = r->lad};
         snprintf(item.title, sizeof(item.title), "synack demo: %.200s", words);
-        char *doc = r->o->format == 1 ? ladder_render_svg(r->lad, item.title, &so)
-                                      : ladder_render_html(&item, 1, &so);
+        char *doc = r->o->format == LADDER_FORMAT_SVG ? ladder_render_svg(r->lad, item.title, &so)
+                                                      : ladder_render_html(&item, 1, &so);
         if (!doc)
             return -1;
         fputs(doc, stdout);

@@ -157,6 +157,8 @@ static int parse_args(int argc, char **argv, get_opts *o)
         return rv;
     if (o->host == o->nl.addr)
         return cli_usage_error(&get_cmd, "the URL's host is the stack's own address");
+    if (o->output && o->nl.ladder.out && strcmp(o->output, o->nl.ladder.out) == 0)
+        return cli_usage_error(&get_cmd, "--ladder-out and --output name the same file");
     return nl_check_common(&o->nl, &get_cmd);
 }
 

@@ -46,14 +46,12 @@ const char cmd_ladder_usage[] =
 
 static const cli_cmd ladder_cmd = {"ladder", NULL, cmd_ladder_usage, NULL};
 
-enum fmt { FMT_ASCII, FMT_SVG, FMT_HTML };
-
 typedef struct ladder_opts {
     const char *path, *out_path;
     bool list, absolute, time;
     uint64_t conn, port, max; /* 0: not given */
-    enum fmt format;
-    int color, unicode; /* -1: decide by the terminal */
+    int format;               /* ladder_format */
+    int color, unicode;       /* -1: decide by the terminal */
 } ladder_opts;
 
 static int parse_args(int argc, char **argv, ladder_opts *o)
@@ -62,6 +60,7 @@ static int parse_args(int argc, char **argv, ladder_opts *o)
     o->color = o->unicode = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int rv;
         const char *val = NULL;
         const char *name = a;
         if (strcmp(a, "--list") == 0) {
@@ -122,14 +121,8 @@ static int parse_args(int argc, char **argv, ladder_opts *o)
             ok = cli_parse_u64(val, &o->max) == 0 && o->max > 0;
         else if (strcmp(name, "-o") == 0)
             ok = *(o->out_path = val) != 0;
-        else if (strcmp(val, "ascii") == 0)
-            o->format = FMT_ASCII;
-        else if (strcmp(val, "svg") == 0)
-            o->format = FMT_SVG;
-        else if (strcmp(val, "html") == 0)
-            o->format = FMT_HTML;
-        else
-            ok = false;
+        else if ((rv = cli_parse_ladder_format(&ladder_cmd, name, val, &o->format)))
+            return rv;
         if (!ok)
             return cli_usage_error(&ladder_cmd, "bad value '%s' for %s", val, name);
     }
@@ -137,7 +130,7 @@ static int parse_args(int argc, char **argv, ladder_opts *o)
         return cli_usage_error(&ladder_cmd, "which capture file?");
     bool tty = !o->out_path && cli_stdout_is_tty();
     if (o->color < 0)
-        o->color = tty && o->format == FMT_ASCII;
+        o->color = tty && o->format == LADDER_FORMAT_ASCII;
     if (o->unicode < 0)
         o->unicode = tty;
     return 0;
@@ -267,8 +260,8 @@ static int draw_graphic(FILE *out, const cap_file *cf, const ladder_opts *o)
     char *doc = NULL;
     if (rv == 0) {
         ladder_svg_opts so = {.absolute = o->absolute, .time = o->time, .max = (size_t)o->max};
-        doc = o->format == FMT_SVG ? ladder_render_svg(items[0].lad, items[0].title, &so)
-                                   : ladder_render_html(items, n, &so);
+        doc = o->format == LADDER_FORMAT_SVG ? ladder_render_svg(items[0].lad, items[0].title, &so)
+                                             : ladder_render_html(items, n, &so);
     }
     if (!doc)
         rv = -1;
@@ -311,7 +304,7 @@ int cmd_ladder(int argc, char **argv)
                 cf.n);
         goto out;
     }
-    if (o.format == FMT_SVG && chosen > 1 && !o.list) {
+    if (o.format == LADDER_FORMAT_SVG && chosen > 1 && !o.list) {
         fprintf(stderr,
                 "synack ladder: an SVG holds one connection and %zu match: choose one "
                 "with --conn or --port, or use --format html\n",
@@ -325,7 +318,7 @@ int cmd_ladder(int argc, char **argv)
     }
     if (o.list)
         rv = print_list(out, &cf, &o);
-    else if (o.format == FMT_ASCII)
+    else if (o.format == LADDER_FORMAT_ASCII)
         rv = draw_ascii(out, &cf, &o);
     else
         rv = draw_graphic(out, &cf, &o);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "crypto/sha256.h"
+#include "liveladder.h"
 #include "synack/synack.h"
 
 #define NS_PER_MS  1000000ull
@@ -22,6 +23,9 @@
 #define SIM_PORT   5001
 #define MAX_FLOWS  1000
 #define CHUNK      65536 /* bytes per send/recv call */
+/* --ladder: how long the closes may take after the figures (TIME-WAIT is
+ * 2*MSL, 60 s by default; a flow that failed may still be backing off). */
+#define CLOSE_LIMIT_NS (600 * NS_PER_SEC)
 
 const char cmd_sim_usage[] =
     "usage: synack sim [OPTIONS]\n"
@@ -54,7 +58,13 @@ const char cmd_sim_usage[] =
     "  --seed N            seed of the link, the stacks and the data (default 1)\n"
     "  --pcap FILE         write every frame sent on the link to FILE\n"
     "  --json              print one JSON object instead of the lines\n"
-    "  --no-progress       no progress bar (shown on stderr if a terminal)\n"
+    "  --no-progress       no progress bar (shown on stderr if a terminal)\n" CLI_LADDER_USAGE "\n"
+    "With --ladder, once the figures are printed each receiver closes too and\n"
+    "the link runs on (up to 600 s of virtual time, TIME-WAIT included), so\n"
+    "each flow's ladder shows its whole connection as the sender's stack saw\n"
+    "it: the handshake, the first and the last segments (--ladder-max; a 1M\n"
+    "flow has over a thousand) and the four-way close. The figures and the\n"
+    "JSON do not change; --pcap then captures the closes as well.\n"
     "\n"
     "Exit status: 0 if every flow completed with matching SHA-256, 1 if not,\n"
     "2 for bad arguments.\n";
@@ -69,6 +79,7 @@ typedef struct sim_opts {
     bool json, progress;
     bool no_sack, no_timestamps, no_window_scaling;
     synack_cc_algo cc;
+    cli_ladder_opts ladder;
 } sim_opts;
 
 /* ---- options ------------------------------------------------------------ */
@@ -132,10 +143,16 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->delay_ns = 5 * NS_PER_MS;
     o->rate_mbit = 100;
     o->progress = true;
+    cli_ladder_opts_default(&o->ladder);
 
     opt_cursor c = {.argc = argc, .argv = argv};
     for (c.i = 1; c.i < argc; c.i++) {
         const char *arg = argv[c.i];
+        int lrv = cli_parse_ladder_opt(&o->ladder, &sim_cmd, argc, argv, &c.i);
+        if (lrv == 1)
+            continue;
+        if (lrv)
+            return lrv;
         bool ok;
         if (take_opt(&c, "--bytes"))
             ok = c.val && cli_parse_size(c.val, &o->bytes) == 0 && o->bytes >= 1 &&
@@ -195,7 +212,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->rate_bps = (uint64_t)llround(o->rate_mbit * 1e6);
     if (o->queue && !o->rate_bps)
         return cli_usage_error(&sim_cmd, "--queue needs a link rate (--rate > 0)");
-    return 0;
+    return cli_check_ladder_opts(&o->ladder, &sim_cmd);
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -235,6 +252,7 @@ typedef struct sim_run {
     uint64_t done, received_total;
     bool stalled;
     synack_pcap *pcap;
+    live_ladder *ladder; /* --ladder: follows the senders' stack */
     uint8_t *buf;
     /* progress bar */
     bool bar;
@@ -704,6 +722,8 @@ static int setup(sim_run *r)
         if (rv < 0)
             return rv;
     }
+    if (r->ladder)
+        synack_stack_add_trace(r->a, live_ladder_trace, r->ladder);
     rv = synack_tcp_listen(r->b, 0, SIM_PORT, (int)o->flows, 0, &r->listener);
     if (rv < 0)
         return rv;
@@ -744,6 +764,42 @@ static void run_loop(sim_run *r)
             flow_finish(r, &r->flows[i]);
 }
 
+/* --ladder: every connection closes on both sides, so that each ladder
+ * ends as a connection does; the live ladder draws each as it is CLOSED. */
+static void close_all(sim_run *r)
+{
+    uint64_t now = synack_memlink_now(r->link);
+    for (uint64_t i = 0; i < r->o->flows; i++) {
+        sim_flow *f = &r->flows[i];
+        if (f->srv)
+            synack_tcp_close(f->srv, now);
+        if (f->cli)
+            synack_tcp_close(f->cli, now);
+        f->srv = f->cli = NULL;
+    }
+    synack_memlink_run(r->link, now + CLOSE_LIMIT_NS, NULL, NULL);
+}
+
+static int open_ladder(sim_run *r)
+{
+    const cli_ladder_opts *lo = &r->o->ladder;
+    bool tty = !lo->out && isatty(STDERR_FILENO) == 1;
+    live_ladder_opts llo = {
+        .cmd = "sim",
+        .format = (ladder_format)lo->format,
+        .path = lo->out,
+        .stream = stderr,
+        .style = {.unicode = tty, .color = tty, .max = (size_t)lo->max},
+        .max_conns = (size_t)r->o->flows,
+    };
+    r->ladder = live_ladder_new(SYNACK_LINK_ETHERNET, &llo);
+    if (r->ladder)
+        return 0;
+    fprintf(stderr, "synack sim: cannot write %s: %s\n", lo->out ? lo->out : "the ladders",
+            strerror(errno));
+    return -1;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     sim_opts o;
@@ -774,6 +830,10 @@ int cmd_sim(int argc, char **argv)
             goto out;
         }
     }
+    if (o.ladder.on && open_ladder(&r) < 0) {
+        rv = CLI_EXIT_FAILURE;
+        goto out;
+    }
     rv = setup(&r);
     if (rv < 0) {
         fprintf(stderr, "synack sim: cannot set up the run: %s\n", synack_strerror(rv));
@@ -797,6 +857,9 @@ int cmd_sim(int argc, char **argv)
     for (uint64_t i = 0; i < o.flows; i++)
         if (!flow_ok(&r, &r.flows[i]))
             rv = CLI_EXIT_FAILURE;
+    fflush(stdout); /* the figures before the ladders, when both go to a terminal */
+    if (r.ladder)
+        close_all(&r);
     if (r.pcap && synack_pcap_close(r.pcap) < 0) {
         fprintf(stderr, "synack sim: writing %s failed\n", o.pcap_path);
         rv = CLI_EXIT_FAILURE;
@@ -807,6 +870,9 @@ out:
     synack_stack_del(r.a);
     synack_stack_del(r.b);
     synack_memlink_del(r.link);
+    /* After the stacks: they may still report connections closing. */
+    if (live_ladder_finish(r.ladder) < 0 && rv == CLI_EXIT_OK)
+        rv = CLI_EXIT_FAILURE;
     free(r.flows);
     free(r.by_port);
     free(r.buf);

@@ -588,28 +588,73 @@ static const char html_script[] =
     "})();\n"
     "</script>\n";
 
-char *ladder_render_html(const ladder_doc_item *items, size_t n, const ladder_svg_opts *o)
+struct ladder_page {
+    ladder_svg_opts o;
+    sbuf options; /* the picker's <option>s */
+    sbuf svgs;    /* the drawings, one <svg> per connection */
+    size_t n;
+};
+
+ladder_page *ladder_page_new(const ladder_svg_opts *o)
+{
+    ladder_page *p = calloc(1, sizeof(*p));
+    if (p)
+        p->o = *o;
+    return p;
+}
+
+void ladder_page_free(ladder_page *p)
+{
+    if (!p)
+        return;
+    free(p->options.p);
+    free(p->svgs.p);
+    free(p);
+}
+
+size_t ladder_page_count(const ladder_page *p)
+{
+    return p->n;
+}
+
+int ladder_page_add(ladder_page *p, const ladder *l, const char *title)
+{
+    size_t n = p->n + 1;
+    char id[32];
+    snprintf(id, sizeof(id), "c%zu", n);
+    /* Drawn aside first, so that a failure leaves the page as it was. */
+    sbuf opt = {0}, svg = {0};
+    sb_printf(&opt, "<option value=\"%zu\">", n);
+    sb_xml(&opt, title);
+    sb_printf(&opt, "</option>\n");
+    int rv = svg_body(&svg, l, title, &p->o, id, n > 1);
+    if (rv == 0 && !opt.failed && !svg.failed) {
+        sb_add(&p->options, opt.p, opt.len);
+        sb_add(&p->svgs, svg.p, svg.len);
+    }
+    free(opt.p);
+    free(svg.p);
+    if (rv < 0 || opt.failed || svg.failed || p->options.failed || p->svgs.failed)
+        return -1;
+    p->n = n;
+    return 0;
+}
+
+char *ladder_page_render(const ladder_page *p)
 {
     sbuf b = {0};
     sb_add(&b, html_head, strlen(html_head));
     sb_printf(&b, "<header><h1>synack ladder</h1>\n<label>Connection <select id=\"conn\">\n");
-    for (size_t i = 0; i < n; i++) {
-        sb_printf(&b, "<option value=\"%zu\">", i + 1);
-        sb_xml(&b, items[i].title);
-        sb_printf(&b, "</option>\n");
-    }
+    if (p->options.p)
+        sb_add(&b, p->options.p, p->options.len);
     sb_printf(&b,
               "</select></label>\n<label><input type=\"checkbox\" id=\"abs\"%s> absolute "
               "sequence numbers</label>\n"
               "<label>time axis <input type=\"range\" id=\"zoom\" min=\"0\" max=\"8\" "
               "step=\"0.25\" value=\"0\"></label>\n</header>\n<main>\n<div id=\"view\">\n",
-              o->absolute ? " checked" : "");
-    for (size_t i = 0; i < n; i++) {
-        char id[32];
-        snprintf(id, sizeof(id), "c%zu", i + 1);
-        if (svg_body(&b, items[i].lad, items[i].title, o, id, i > 0) < 0)
-            b.failed = true;
-    }
+              p->o.absolute ? " checked" : "");
+    if (p->svgs.p)
+        sb_add(&b, p->svgs.p, p->svgs.len);
     sb_printf(&b, "</div>\n<div id=\"panel\"><b>Hover or click an arrow</b> to see the whole "
                   "segment: every header field and option.</div>\n</main>\n");
     sb_add(&b, html_script, strlen(html_script));
@@ -619,4 +664,37 @@ char *ladder_render_html(const ladder_doc_item *items, size_t n, const ladder_sv
         return NULL;
     }
     return b.p;
+}
+
+char *ladder_render_html(const ladder_doc_item *items, size_t n, const ladder_svg_opts *o)
+{
+    ladder_page *p = ladder_page_new(o);
+    char *doc = NULL;
+    size_t i = 0;
+    while (p && i < n && ladder_page_add(p, items[i].lad, items[i].title) == 0)
+        i++;
+    if (p && i == n)
+        doc = ladder_page_render(p);
+    ladder_page_free(p);
+    return doc;
+}
+
+/* ---- formats ---------------------------------------------------------------- */
+
+static const char *const format_names[] = {"ascii", "svg", "html"};
+
+int ladder_format_parse(const char *s, ladder_format *out)
+{
+    for (size_t i = 0; s && i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+        if (strcmp(s, format_names[i]) == 0) {
+            *out = (ladder_format)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *ladder_format_name(ladder_format f)
+{
+    return (size_t)f < sizeof(format_names) / sizeof(format_names[0]) ? format_names[f] : "?";
 }

@@ -50,6 +50,7 @@ void nl_opts_default(nl_opts *o)
     o->link = SYNACK_LINK_IP;
     o->addr = 0x0a070002; /* 10.7.0.2/24 */
     o->prefix_len = 24;
+    cli_ladder_opts_default(&o->ladder);
 }
 
 static bool valid_ifname(const char *s)
@@ -66,6 +67,7 @@ static bool valid_ifname(const char *s)
 int nl_parse_common(nl_opts *o, const cli_cmd *cmd, nl_cursor *c)
 {
     bool ok;
+    int rv;
     if (nl_take(c, "--tun", NULL) || nl_take(c, "--tap", NULL)) {
         ok = c->val && valid_ifname(c->val);
         if (ok) {
@@ -85,8 +87,8 @@ int nl_parse_common(nl_opts *o, const cli_cmd *cmd, nl_cursor *c)
         ok = c->val && *(o->pcap_path = c->val);
     } else if (nl_flag(c, "--stats", NULL)) {
         return o->stats = true;
-    } else if (nl_flag(c, "--ladder", NULL)) {
-        return o->ladder = true;
+    } else if ((rv = cli_parse_ladder_opt(&o->ladder, cmd, c->argc, c->argv, &c->i))) {
+        return rv;
     } else if (nl_flag(c, "--verbose", "-v")) {
         return o->verbose = true;
     } else {
@@ -113,7 +115,7 @@ int nl_check_common(const nl_opts *o, const cli_cmd *cmd)
     }
     if (o->peer && o->peer == o->addr)
         return cli_usage_error(cmd, "--addr and --peer-addr must differ");
-    return 0;
+    return cli_check_ladder_opts(&o->ladder, cmd);
 }
 
 /* ---- signals and descriptors --------------------------------------------------- */
@@ -283,12 +285,19 @@ int nl_start(netloop *nl, const nl_opts *o, const char *cmd, synack_tcp_event_fn
     }
     if (o->verbose)
         synack_stack_add_trace(nl->stack, on_trace, nl);
-    if (o->ladder) {
-        bool tty = isatty(STDERR_FILENO);
-        ladder_style style = {.unicode = tty, .color = tty, .max = 40};
-        nl->ladder = live_ladder_new(cfg.link, stderr, &style);
+    if (o->ladder.on) {
+        bool tty = !o->ladder.out && isatty(STDERR_FILENO);
+        live_ladder_opts lo = {
+            .cmd = cmd,
+            .format = (ladder_format)o->ladder.format,
+            .path = o->ladder.out,
+            .stream = stderr,
+            .style = {.unicode = tty, .color = tty, .max = (size_t)o->ladder.max},
+        };
+        nl->ladder = live_ladder_new(cfg.link, &lo);
         if (!nl->ladder) {
-            fprintf(stderr, "synack %s: out of memory\n", cmd);
+            fprintf(stderr, "synack %s: cannot write %s: %s\n", cmd,
+                    o->ladder.out ? o->ladder.out : "the ladders", strerror(errno));
             nl_finish(nl);
             return CLI_EXIT_FAILURE;
         }
@@ -374,7 +383,8 @@ int nl_finish(netloop *nl)
     synack_stack_del(nl->stack);
     nl->stack = NULL;
     /* After the stack: it may still report connections closing. */
-    live_ladder_finish(nl->ladder);
+    if (live_ladder_finish(nl->ladder) < 0)
+        rv = CLI_EXIT_FAILURE;
     nl->ladder = NULL;
     synack_tun_close(nl->tun);
     nl->tun = NULL;

@@ -22,9 +22,7 @@
     "  --mtu N             device and stack MTU, 576..9000 (default: the\n"                        \
     "                      device's, 1500 for a new one)\n"                                        \
     "  --pcap FILE         capture every frame the stack receives and sends\n"                     \
-    "  --stats             print the stack's and the device's counters at exit\n"                  \
-    "  --ladder            draw each connection's ladder on stderr when it\n"                      \
-    "                      closes (at most 40 segments: first and last 20)\n"                      \
+    "  --stats             print the stack's and the device's counters at exit\n" CLI_LADDER_USAGE \
     "  -v, --verbose       print each connection's state changes\n"                                \
     "\n"                                                                                           \
     "Creating a device needs root (CAP_NET_ADMIN). SIGINT or SIGTERM closes\n"                     \
@@ -52,7 +50,8 @@ typedef struct nl_opts {
     uint8_t peer_prefix_len;
     uint16_t mtu;
     const char *pcap_path;
-    bool stats, ladder, verbose;
+    bool stats, verbose;
+    cli_ladder_opts ladder;
 } nl_opts;
 
 void nl_opts_default(nl_opts *o);

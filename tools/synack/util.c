@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ladder_svg.h"
+
 int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -102,6 +104,71 @@ int cli_parse_ms(const char *s, uint64_t *out_ns)
     if (errno || end == s || *end || isnan(v) || v < 0.0 || v > 1e9)
         return -1;
     *out_ns = (uint64_t)llround(v * 1e6);
+    return 0;
+}
+
+int cli_parse_ladder_format(const cli_cmd *cmd, const char *opt, const char *val, int *out)
+{
+    ladder_format f;
+    if (!val)
+        return cli_usage_error(cmd, "option %s needs a value", opt);
+    if (ladder_format_parse(val, &f) < 0)
+        return cli_usage_error(cmd, "bad value '%s' for %s: the formats are " LADDER_FORMAT_NAMES,
+                               val, opt);
+    *out = (int)f;
+    return 0;
+}
+
+void cli_ladder_opts_default(cli_ladder_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->format = LADDER_FORMAT_ASCII;
+    o->max = CLI_LADDER_MAX_DEFAULT;
+}
+
+int cli_parse_ladder_opt(cli_ladder_opts *o, const cli_cmd *cmd, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"--ladder-format", "--ladder-out", "--ladder-max"};
+    const char *a = argv[*i];
+    if (strcmp(a, "--ladder") == 0)
+        return o->on = true;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        size_t n = strlen(names[k]);
+        const char *val;
+        if (strncmp(a, names[k], n) == 0 && a[n] == '=')
+            val = a + n + 1;
+        else if (strcmp(a, names[k]) == 0)
+            val = *i + 1 < argc ? argv[++*i] : NULL;
+        else
+            continue;
+        o->on = true;
+        if (k == 0) {
+            int rv = cli_parse_ladder_format(cmd, names[k], val, &o->format);
+            return rv ? rv : 1;
+        }
+        if (!val)
+            return cli_usage_error(cmd, "option %s needs a value", names[k]);
+        if (k == 2 && cli_parse_u64(val, &o->max) < 0)
+            return cli_usage_error(cmd, "bad value '%s' for %s", val, names[k]);
+        if (k == 1 && (!*val || strcmp(val, "-") == 0))
+            return cli_usage_error(cmd,
+                                   "bad value '%s' for %s: a file name (ladders never go to "
+                                   "standard output, which is the command's own)",
+                                   val, names[k]);
+        if (k == 1)
+            o->out = val;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_check_ladder_opts(const cli_ladder_opts *o, const cli_cmd *cmd)
+{
+    if (o->format != LADDER_FORMAT_ASCII && !o->out)
+        return cli_usage_error(cmd,
+                               "--ladder-format %s writes a file: give it with --ladder-out FILE "
+                               "(standard output is the command's own)",
+                               ladder_format_name((ladder_format)o->format));
     return 0;
 }
 
