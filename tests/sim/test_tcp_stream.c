@@ -123,6 +123,11 @@ typedef struct plan {
     uint32_t sndbuf[2], rcvbuf[2];
     uint32_t read_chunk; /* slow reader: bytes per wake-up */
     uint64_t read_every; /* slow reader: ns between wake-ups */
+    /* Send-side variety, drawn last so that the draws above stay as they
+     * were: congestion control, Nagle, and SACK/timestamps offered or not
+     * (without SACK on either side, losses take NewReno's path). */
+    uint8_t cc[2];
+    bool nodelay[2], sack[2], timestamps[2];
 } plan;
 
 static void plan_make(plan *p, const scenario *sc, uint64_t seed)
@@ -160,6 +165,12 @@ static void plan_make(plan *p, const scenario *sc, uint64_t seed)
          * 500 ms) goes out saying so, with a zero window. */
         p->read_every = rng_range(&r, 100, 250) * MS;
     }
+    for (int i = 0; i < 2; i++) {
+        p->cc[i] = rng_below(&r, 2) ? SYNACK_CC_CUBIC : SYNACK_CC_NEWRENO;
+        p->nodelay[i] = rng_below(&r, 2) != 0;
+        p->sack[i] = rng_below(&r, 4) != 0;
+        p->timestamps[i] = rng_below(&r, 4) != 0;
+    }
 }
 
 static void plan_describe(const plan *p, char *buf, size_t n)
@@ -175,6 +186,12 @@ static void plan_describe(const plan *p, char *buf, size_t n)
         size_t k = strlen(buf);
         snprintf(buf + k, n - k, " (%u B every %.0f ms)", (unsigned)p->read_chunk,
                  p->read_every / 1e6);
+    }
+    for (int i = 0; i < 2; i++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, n - k, "; %c %s%s%s%s", i ? 'B' : 'A',
+                 p->cc[i] == SYNACK_CC_CUBIC ? "cubic" : "newreno", p->nodelay[i] ? " nodelay" : "",
+                 p->sack[i] ? "" : " no-sack", p->timestamps[i] ? "" : " no-ts");
     }
 }
 
@@ -622,6 +639,10 @@ static void stack_config(const plan *p, int i, synack_config *cfg)
     cfg->tcp_rto_max_ns = RTO_MAX_NS;
     cfg->tcp_syn_timeout_ns = 60 * SEC;
     cfg->tcp_user_timeout_ns = 60 * SEC;
+    cfg->tcp_cc = p->cc[i];
+    cfg->tcp_nodelay = p->nodelay[i];
+    cfg->tcp_sack = p->sack[i];
+    cfg->tcp_timestamps = p->timestamps[i];
 }
 
 typedef struct outcome {
