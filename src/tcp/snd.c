@@ -301,7 +301,9 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
         /* The fast retransmission (RFC 5681 3.2 step 4, RFC 6675 (4.3)) and
          * NewReno's after a partial ACK go whatever the window says. */
         rxt_segment(tcb, tcb->snd_una, out);
-        return true;
+        if (out->len > 0 || (tcb->flags & SK_TCB_FIN_SENT))
+            return true;
+        snd->rxt_due = false; /* nothing there to resend: never block new data */
     }
     if (snd->mode != SK_SND_SACK_RECOV)
         return false;
