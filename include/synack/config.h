@@ -107,6 +107,12 @@ typedef struct synack_config {
                                 both ends offer them; default true */
     bool tcp_sack;           /**< offer SACK (RFC 2018) and report D-SACK (RFC 2883); used only
                                 when both ends offer it; default true */
+    uint16_t tcp_quickack_segs; /**< quick-ack at the start of a connection, as Linux does
+                                   (tcp_incr_quickack): the first ACKs of new text go at once,
+                                   without the delay of tcp_delack_ns, as many as
+                                   min(this, window / (2 * MSS)) (RFC 1122 4.2.3.2 and RFC 5681
+                                   4.2 allow ACKing more often); 0 = off; default 0 (Linux: 16,
+                                   TCP_MAX_QUICKACKS) */
     /* ---- TCP send side ---- */
     uint8_t tcp_cc;            /**< congestion control of new connections (synack_cc_algo):
                                   SYNACK_CC_NEWRENO (RFC 5681, RFC 6582) or SYNACK_CC_CUBIC
