@@ -132,7 +132,9 @@ void synack_config_default(synack_config *cfg);
  *  - "linux": Linux's defaults, which most published packetdrill scripts
  *    assume (RTO min 200 ms, initial RTO 1 s, RTO max 120 s, TIME-WAIT
  *    60 s, SYN retries worth 127 s, ephemeral ports 32768..60999; MSS 1460
- *    at MTU 1500 as by default).
+ *    at MTU 1500 as by default; window scale 8, timestamps, SACK and
+ *    D-SACK on; an initial window of 10 segments, CUBIC, Nagle on; delayed
+ *    ACKs of 40 ms after 16 quick ACKs at the start of a connection).
  *  @return 0, or SYNACK_ERR_NOTFOUND for an unknown name (cfg untouched),
  *          SYNACK_ERR_INVAL if cfg or name is NULL. */
 int synack_config_profile(synack_config *cfg, const char *name);
