@@ -107,6 +107,12 @@ typedef struct synack_config {
                                 both ends offer them; default true */
     bool tcp_sack;           /**< offer SACK (RFC 2018) and report D-SACK (RFC 2883); used only
                                 when both ends offer it; default true */
+    uint16_t tcp_quickack_segs; /**< quick-ack at the start of a connection, as Linux does
+                                   (tcp_incr_quickack): the first ACKs of new text go at once,
+                                   without the delay of tcp_delack_ns, as many as
+                                   min(this, window / (2 * MSS)) (RFC 1122 4.2.3.2 and RFC 5681
+                                   4.2 allow ACKing more often); 0 = off; default 0 (Linux: 16,
+                                   TCP_MAX_QUICKACKS) */
     /* ---- TCP send side ---- */
     uint8_t tcp_cc;            /**< congestion control of new connections (synack_cc_algo):
                                   SYNACK_CC_NEWRENO (RFC 5681, RFC 6582) or SYNACK_CC_CUBIC
@@ -126,7 +132,9 @@ void synack_config_default(synack_config *cfg);
  *  - "linux": Linux's defaults, which most published packetdrill scripts
  *    assume (RTO min 200 ms, initial RTO 1 s, RTO max 120 s, TIME-WAIT
  *    60 s, SYN retries worth 127 s, ephemeral ports 32768..60999; MSS 1460
- *    at MTU 1500 as by default).
+ *    at MTU 1500 as by default; window scale 8, timestamps, SACK and
+ *    D-SACK on; an initial window of 10 segments, CUBIC, Nagle on; delayed
+ *    ACKs of 40 ms after 16 quick ACKs at the start of a connection).
  *  @return 0, or SYNACK_ERR_NOTFOUND for an unknown name (cfg untouched),
  *          SYNACK_ERR_INVAL if cfg or name is NULL. */
 int synack_config_profile(synack_config *cfg, const char *name);

@@ -48,6 +48,7 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_window_scaling = true;
     cfg->tcp_timestamps = true;
     cfg->tcp_sack = true;
+    cfg->tcp_quickack_segs = 0; /* off: RFC 1122 4.2.3.2 delayed ACKs from the start */
     cfg->tcp_cc = SYNACK_CC_CUBIC;
     cfg->tcp_initial_cwnd = 0; /* RFC 6928 */
     cfg->tcp_nodelay = false;

@@ -30,6 +30,7 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_window_scaling = d.tcp_window_scaling;
     cfg->tcp_timestamps = d.tcp_timestamps;
     cfg->tcp_sack = d.tcp_sack;
+    cfg->tcp_quickack_segs = d.tcp_quickack_segs;
     cfg->tcp_cc = d.tcp_cc;
     cfg->tcp_initial_cwnd = d.tcp_initial_cwnd;
     cfg->tcp_nodelay = d.tcp_nodelay;
@@ -54,6 +55,8 @@ static void profile_linux(synack_config *cfg)
     cfg->tcp_window_scaling = true;
     cfg->tcp_timestamps = true;
     cfg->tcp_sack = true;
+    /* tcp_incr_quickack: the first ACKs go at once, up to TCP_MAX_QUICKACKS. */
+    cfg->tcp_quickack_segs = 16;
     /* Scripts written for Linux expect wscale 8 in the SYN: the largest
      * window that scale can express (RFC 7323 2.3), a 16 MiB buffer. */
     cfg->tcp_rcvbuf = 65535u << 8;

@@ -12,6 +12,28 @@ static size_t rcv_state_size(const sk_tcp *tcp)
     return ALIGN8(sizeof(sk_rcv)) + (ranges ? sk_reass_size(ranges) : 0);
 }
 
+/* Linux's quick-ack mode at the start of a connection (tcp_input.c
+ * tcp_incr_quickack, on the first text): the first ACKs of new text go at
+ * once, as many as the window offered holds pairs of segments (2 if it
+ * holds none), at most tcp_quickack_segs. RFC 1122 4.2.3.2 and RFC 5681
+ * 4.2 allow ACKing more often than every second segment; it lets the
+ * peer's slow start open its window at once instead of one delayed ACK
+ * at a time. Linux also re-enters the mode later (after a retransmitted or
+ * out-of-window segment, an ECN CE mark, a long silence, TCP_QUICKACK)
+ * and suspends it in interactive ("pingpong") exchanges; that is not done
+ * here. */
+static uint16_t quickack_budget(const sk_tcb *tcb, const sk_rcv *r)
+{
+    uint16_t max = tcb->tcp->cfg->tcp_quickack_segs;
+    if (max == 0)
+        return 0;
+    uint32_t wnd = sk_seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+    uint32_t n = wnd / (2u * r->rcv_mss);
+    if (n == 0)
+        n = 2;
+    return (uint16_t)(n < max ? n : max);
+}
+
 int sk_rcv_reserve(sk_tcb *tcb)
 {
     if (tcb->rcv.data)
@@ -24,6 +46,7 @@ int sk_rcv_reserve(sk_tcb *tcb)
     r->tcb = tcb;
     r->last_ack = tcb->rcv_nxt;
     r->rcv_mss = tcb->snd_mss < tcp->mss_local ? tcb->snd_mss : tcp->mss_local;
+    r->quick = quickack_budget(tcb, r);
     uint16_t ranges = tcp->cfg->tcp_reass_max_ranges;
     if (ranges) {
         r->reass = (sk_reass *)(void *)((char *)r + ALIGN8(sizeof(sk_rcv)));
@@ -61,19 +84,24 @@ void sk_rcv_ack_sent(sk_tcb *tcb)
     sk_rcv *r = sk_rcv_of(tcb);
     if (!r)
         return;
+    /* One quick ACK spent per ACK that covers new text (Linux's
+     * tcp_dec_quickack_mode counts ACKs sent while one was owed). */
+    if (r->quick && tcb->rcv_nxt != r->last_ack)
+        r->quick--;
     r->last_ack = tcb->rcv_nxt;
     sk_wheel_cancel(tcb->tcp->wheel, &r->delack);
 }
 
 /* RFC 1122 4.2.3.2 and RFC 5681 4.2: in-order text may wait for a second
  * full-sized segment, or for data of ours to carry the ACK, but not past
- * tcp_delack_ns from the first byte not acknowledged. */
+ * tcp_delack_ns from the first byte not acknowledged; in quick-ack mode
+ * (quickack_budget above) it does not wait. */
 static void ack_in_order(sk_tcb *tcb, sk_rcv *r, uint32_t len)
 {
     const sk_tcp *tcp = tcb->tcp;
     if (len > r->rcv_mss)
         r->rcv_mss = (uint16_t)(len < tcp->mss_local ? len : tcp->mss_local);
-    if (tcp->cfg->tcp_delack_ns == 0 || tcb->rcv_nxt - r->last_ack >= 2u * r->rcv_mss) {
+    if (tcp->cfg->tcp_delack_ns == 0 || r->quick || tcb->rcv_nxt - r->last_ack >= 2u * r->rcv_mss) {
         tcb->flags |= SK_TCB_ACK_NOW;
         return;
     }

@@ -4,7 +4,7 @@
  * (RFC 9293 3.8.6.2.2).
  *
  * The state that only a connection receiving data needs (the reassembly
- * ranges, the delayed-ACK timer) lives in the same allocation as the
+ * ranges, the delayed-ACK timer, the quick-ack count) lives in the same allocation as the
  * receive ring, behind its bytes: it costs the TCB nothing, is allocated
  * when the first text or FIN arrives and freed with the ring. So every
  * release of tcb->rcv goes through sk_rcv_release(). */
@@ -24,6 +24,7 @@ typedef struct sk_rcv {
     sk_reass *reass;   /* behind this struct; NULL when reassembly is off */
     uint32_t last_ack; /* RCV.NXT in the last ACK we sent (RFC 7323 4.3 Last.ACK.sent) */
     uint16_t rcv_mss;  /* largest segment the peer sent, our "full-sized" (RFC 5681 4.2) */
+    uint16_t quick;    /* ACKs of new text still to send at once (tcp_quickack_segs) */
 } sk_rcv;
 
 /* The state behind the ring, or NULL when the ring has no storage. */

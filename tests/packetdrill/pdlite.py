@@ -160,6 +160,10 @@ def encode_options(opts):
             out += b"\x04\x02"
         elif o[0] == "TS":
             out += struct.pack("!BBII", 8, 10, o[1], o[2])
+        elif o[0] == "sack":
+            out += struct.pack("!BB", 5, 2 + 8 * len(o[1]))
+            for left, right in o[1]:
+                out += struct.pack("!II", left & 0xFFFFFFFF, right & 0xFFFFFFFF)
         else:
             raise ScriptError("option %s not supported by pdlite" % o[0])
     while len(out) % 4:
@@ -188,6 +192,9 @@ def decode_options(raw):
             out.append(("sackOK",))
         elif k == 8 and ln == 10:
             out.append(("TS",) + struct.unpack("!II", body))
+        elif k == 5 and ln >= 10 and (ln - 2) % 8 == 0:
+            out.append(("sack", [struct.unpack("!II", body[j:j + 8])
+                                 for j in range(0, ln - 2, 8)]))
         else:
             out.append(("kind%d" % k, bytes(body)))
         i += max(ln, 2)
@@ -211,6 +218,8 @@ def parse_options(text):
             opts.append((w[0], int(w[1])))
         elif w[0] == "TS":
             opts.append(("TS", int(w[2]), int(w[4])))
+        elif w[0] == "sack":  # blocks relative to the sender's ISN, like seq
+            opts.append(("sack", [tuple(int(x) for x in b.split(":")) for b in w[1:]]))
         else:
             raise ScriptError("option %r not supported by pdlite" % part)
     return opts
@@ -406,6 +415,8 @@ class Run:
         # the value its own outbound lines gave it
         opts = [("TS", o[1], (o[2] + self.ts_offset) & 0xFFFFFFFF) if o[0] == "TS" else o
                 for o in opts]
+        opts = [("sack", [(self.local_isn + a, self.local_isn + b) for a, b in o[1]])
+                if o[0] == "sack" else o for o in opts]
         d = build_datagram(self.remote_port, self.local_port, flags,
                            REMOTE_ISN + int(m.group("start")), ack,
                            int(m.group("win") or 65535), opts, b"x" * int(m.group("len")))
@@ -458,6 +469,9 @@ class Run:
                     if w[0] == "TS":
                         self.ts_offset = (o[1] - w[1]) & 0xFFFFFFFF
                         self.ts_offset_known = True
+        # SACK blocks the stack sends cover the remote side's numbers
+        p["opts"] = [("sack", [((a - REMOTE_ISN) & 0xFFFFFFFF, (b - REMOTE_ISN) & 0xFFFFFFFF)
+                               for a, b in o[1]]) if o[0] == "sack" else o for o in p["opts"]]
         if want_opts is not None:
             got = [o if o[0] != "TS" else ("TS", None, o[2]) for o in p["opts"]]
             want = [o if o[0] != "TS" else ("TS", None, o[2]) for o in want_opts]

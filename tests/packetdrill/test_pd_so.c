@@ -839,6 +839,15 @@ static void test_virtual_jump_waits_for_woken_call(void **state)
     pdh_close(&h);
 }
 
+/* Opens the object with --so_flags="linux virtual" and accepts a
+ * connection on PORT (*l the listener, *iss the stack's ISS). */
+static int linux_connection(pdh *h, int *l, uint32_t *iss)
+{
+    pdh_open(h, "linux virtual");
+    *l = listener(h, PORT);
+    return passive_open(h, *l, iss);
+}
+
 /* --so_flags=linux selects Linux's timers: RTO min 200 ms. After an RTT
  * of ~0 the RTO is the minimum, so lost data is resent 200 ms later
  * (RFC 6298 2.4 allows a smaller minimum than 1 s). */
@@ -846,11 +855,10 @@ static void test_linux_profile_rto_min(void **state)
 {
     (void)state;
     pdh h;
-    pdh_open(&h, "linux virtual");
-    void *u = h.ifc.userdata;
-    int l = listener(&h, PORT);
+    int l;
     uint32_t iss;
-    int fd = passive_open(&h, l, &iss);
+    int fd = linux_connection(&h, &l, &iss);
+    void *u = h.ifc.userdata;
     assert_int_equal(h.ifc.write(u, fd, "data", 4), 4);
     pdh_seg a, b;
     pdh_expect(&h, &a);
@@ -901,6 +909,90 @@ static void test_linux_profile_syn_options(void **state)
     pdh_close(&h);
 }
 
+static int get_nodelay(pdh *h, int fd)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(h->ifc.getsockopt(h->ifc.userdata, fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+static void set_nodelay(pdh *h, int fd, int on)
+{
+    assert_int_equal(
+        h->ifc.setsockopt(h->ifc.userdata, fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)), 0);
+}
+
+/* Two 4-byte writes with nothing in flight: the first goes at once; with
+ * TCP_NODELAY the second follows at the same instant (@return true),
+ * under Nagle it waits for the ACK of the first. Leaves nothing in flight
+ * and nothing pending. */
+static bool small_writes_back_to_back(pdh *h, int fd, uint32_t *snd_nxt)
+{
+    void *u = h->ifc.userdata;
+    pdh_seg a, b;
+    assert_int_equal(h->ifc.write(u, fd, "abcd", 4), 4);
+    pdh_expect(h, &a);
+    assert_int_equal(a.seq, *snd_nxt);
+    assert_int_equal(a.len, 4);
+    assert_int_equal(h->ifc.write(u, fd, "efgh", 4), 4);
+    assert_int_equal(h->ifc.usleep(u, 50000), 0);
+    pdh_inject(h, RPORT, PORT, TH_ACK, R_ISN + 1, *snd_nxt + 4, WIN, NULL, 0, NULL, 0);
+    pdh_expect(h, &b);
+    assert_int_equal(b.seq, *snd_nxt + 4);
+    assert_int_equal(b.len, 4);
+    pdh_inject(h, RPORT, PORT, TH_ACK, R_ISN + 1, *snd_nxt + 8, WIN, NULL, 0, NULL, 0);
+    *snd_nxt += 8;
+    if (b.usecs == a.usecs)
+        return true;
+    assert_true(b.usecs >= a.usecs + 50000); /* sent on the ACK, not before */
+    return false;
+}
+
+/* TCP_NODELAY through setsockopt reaches the connection (Nagle's algorithm,
+ * RFC 9293 3.7.4, goes off: two small writes leave back to back) and
+ * getsockopt reports it; a listener's setting passes to the connections
+ * it accepts, as on Linux. */
+static void test_nodelay_reaches_connection(void **state)
+{
+    (void)state;
+    pdh h;
+    int l;
+    uint32_t iss;
+    int fd = linux_connection(&h, &l, &iss);
+    void *u = h.ifc.userdata;
+    uint32_t nxt = iss + 1;
+    assert_int_equal(get_nodelay(&h, fd), 0);
+    assert_false(small_writes_back_to_back(&h, fd, &nxt));
+    set_nodelay(&h, fd, 1);
+    assert_int_equal(get_nodelay(&h, fd), 1);
+    assert_true(small_writes_back_to_back(&h, fd, &nxt));
+    set_nodelay(&h, fd, 0);
+    assert_int_equal(get_nodelay(&h, fd), 0);
+    assert_false(small_writes_back_to_back(&h, fd, &nxt));
+    assert_int_equal(h.ifc.close(u, fd), 0);
+    assert_int_equal(h.ifc.close(u, l), 0);
+    pdh_close(&h);
+
+    pdh_open(&h, "linux virtual");
+    u = h.ifc.userdata;
+    int s = h.ifc.socket(u, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    set_nodelay(&h, s, 1); /* before bind and listen */
+    int one = 1;
+    assert_int_equal(h.ifc.setsockopt(u, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+    struct sockaddr_in sin = sin_of(0, PORT);
+    assert_int_equal(h.ifc.bind(u, s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    assert_int_equal(h.ifc.listen(u, s, 1), 0);
+    fd = passive_open(&h, s, &iss);
+    nxt = iss + 1;
+    assert_int_equal(get_nodelay(&h, fd), 1);
+    assert_true(small_writes_back_to_back(&h, fd, &nxt));
+    assert_int_equal(h.ifc.close(u, fd), 0);
+    assert_int_equal(h.ifc.close(u, s), 0);
+    pdh_close(&h);
+}
+
 int main(void)
 {
     if (pdh_no_deepbind())
@@ -926,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_virtual_jump_waits_for_woken_call),
         cmocka_unit_test(test_linux_profile_rto_min),
         cmocka_unit_test(test_linux_profile_syn_options),
+        cmocka_unit_test(test_nodelay_reaches_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -176,6 +176,95 @@ static void test_fin_acked_at_once(void **state)
     st_free(t);
 }
 
+static void tweak_quickack(synack_config *cfg)
+{
+    tweak_default(cfg);
+    cfg->tcp_quickack_segs = 16; /* the linux profile's */
+}
+
+static void tweak_quickack_small_window(synack_config *cfg)
+{
+    tweak_quickack(cfg);
+    cfg->tcp_rcvbuf = 8192; /* 8192 / (2 * 1460): 2 quick ACKs */
+}
+
+/* Text from the peer (it acknowledges @p ack, our SND.NXT) whose ACK waits
+ * the 40 ms delay. */
+static void in_then_delayed_ack(st *t, const st_conn *k, uint32_t seq, uint32_t ack,
+                                const void *data, uint32_t len)
+{
+    uint64_t t0 = t->now;
+    st_in(t, k, F_ACK | F_PSH, seq, ack, data, len);
+    st_expect_none(t);
+    assert_int_equal(st_wait_output(t, 1 * ST_S), t0 + 40 * ST_MS);
+    st_expect_at(t, F_ACK, ack, seq + len, 0, t0 + 40 * ST_MS);
+}
+
+/* @p n segments of 100 bytes from the peer, each ACKed at once, then one
+ * more whose ACK waits the delay. */
+static void quick_acks_then_delay(st *t, const st_conn *k, uint32_t n)
+{
+    uint32_t S = k->iss + 1, R = k->irs + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        st_in(t, k, F_ACK | F_PSH, R + i * 100, S, payload, 100);
+        st_expect(t, F_ACK, S, R + (i + 1) * 100, 0, NULL);
+        st_expect_none(t);
+    }
+    in_then_delayed_ack(t, k, R + n * 100, S, payload, 100);
+}
+
+/* Quick-ack at the start (Linux's tcp_incr_quickack): the first 16 ACKs of
+ * text go at once, small segments included; the 17th segment waits the
+ * delay again. Off by default. */
+static void test_quickack_first_segments(void **state)
+{
+    (void)state;
+    synack_config d;
+    synack_config_default(&d);
+    assert_int_equal(d.tcp_quickack_segs, 0);
+    st *t = st_new(tweak_quickack);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    quick_acks_then_delay(t, &k, 16);
+    assert_int_equal(st_stat(t, "tcp_delayed_acks"), 1);
+    st_free(t);
+}
+
+/* The count is min(tcp_quickack_segs, window / (2 * MSS)): a window of
+ * 8192 bytes holds two pairs of 1460-byte segments. */
+static void test_quickack_bounded_by_window(void **state)
+{
+    (void)state;
+    st *t = st_new(tweak_quickack_small_window);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    quick_acks_then_delay(t, &k, 2);
+    st_free(t);
+}
+
+/* A quick ACK is spent only by an ACK that covers new text (Linux counts
+ * the ACKs sent while one was owed): replies that acknowledge nothing new
+ * leave the count alone, so 16 request/reply rounds still get 16 quick
+ * ACKs, and the 17th request waits the delay. */
+static void test_quickack_not_spent_by_replies(void **state)
+{
+    (void)state;
+    st *t = st_new(tweak_quickack);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    uint32_t S = k.iss + 1, R = k.irs + 1;
+    char buf[8];
+    for (uint32_t i = 0; i < 16; i++) {
+        st_in(t, &k, F_ACK | F_PSH, R + i * 4, S + i * 4, "ping", 4);
+        st_expect(t, F_ACK, S + i * 4, R + (i + 1) * 4, 0, NULL);
+        assert_int_equal(synack_tcp_recv(k.c, buf, sizeof buf, t->now), 4);
+        assert_int_equal(synack_tcp_send(k.c, "pong", 4, t->now), 4);
+        st_expect(t, F_ACK | F_PSH, S + i * 4, R + (i + 1) * 4, 4, NULL);
+    }
+    in_then_delayed_ack(t, &k, R + 64, S + 64, "ping", 4);
+    st_free(t);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof payload; i++)
@@ -188,6 +277,9 @@ int main(void)
         cmocka_unit_test(test_out_of_order_and_gap_fill_at_once),
         cmocka_unit_test(test_reply_carries_the_ack),
         cmocka_unit_test(test_fin_acked_at_once),
+        cmocka_unit_test(test_quickack_first_segments),
+        cmocka_unit_test(test_quickack_bounded_by_window),
+        cmocka_unit_test(test_quickack_not_spent_by_replies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

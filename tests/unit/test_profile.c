@@ -35,6 +35,10 @@ static void test_linux_values(void **state)
     assert_true(c.tcp_timestamps);
     assert_true(c.tcp_sack);
     assert_int_equal(c.tcp_rcvbuf, 65535u << 8); /* window scale 8 (RFC 7323 2.3) */
+    assert_int_equal(c.tcp_quickack_segs, 16);   /* TCP_MAX_QUICKACKS */
+    assert_int_equal(c.tcp_initial_cwnd, 10);    /* TCP_INIT_CWND */
+    assert_int_equal(c.tcp_cc, SYNACK_CC_CUBIC);
+    assert_false(c.tcp_nodelay);
     assert_int_equal(c.addr, 0x0a000001u);
     assert_int_equal(synack_config_check(&c, NULL), 0);
 }

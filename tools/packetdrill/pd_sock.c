@@ -346,6 +346,7 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
         n->conn = c;
         n->ss = PD_SS_CONNECTED;
         n->bound = true;
+        n->nodelay = s->nodelay; /* the connection inherited it (Linux: as getsockopt says) */
         synack_tcp_local(c, &n->bind_addr, &n->bind_port);
         synack_tcp_remote(c, &n->peer_addr, &n->peer_port);
         fill_addr(addr, addrlen, n->peer_addr, n->peer_port);
