@@ -78,11 +78,11 @@ struct synack_tcp {
     uint16_t snd_mss;   /* effective send MSS (RFC 9293 3.7.1) */
 
     /* Retransmission (RFC 6298), in microseconds. */
-    uint8_t backoff;   /* exponent of the current backoff */
+    uint8_t backoff;   /* exponent of the current backoff; keep-alive probes unanswered */
     uint8_t rtx_count; /* retransmissions of the current snd_una */
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t rtt_seq;   /* sequence number being timed */
-    uint64_t rtt_start; /* when it was sent, ns */
+    uint64_t rtt_start; /* when it was sent, ns; when idle: the last keep-alive probe's time */
     uint64_t first_rtx; /* since when snd_una waits (user timeout); 0 until its first RTO */
     union {
         uint64_t opened_at; /* before ESTABLISHED: when the open started (SYN timeout) */

@@ -75,8 +75,8 @@ static void time_out(sk_tcb *tcb)
  * persist probes find out whether the peer is there. So it shares the
  * rtx timer: armed when everything is acknowledged (instead of stopping
  * it), it fires `tcp_keepalive_idle_ns` after the last segment received
- * (tcb->last_rx, stored on every segment: no timer work per segment; a
- * timer that finds it moved re-arms itself from it). Unanswered probes are
+ * (tcb->last_rx, stored on every segment with an acceptable ACK: no timer
+ * work per segment; a timer that finds it moved re-arms itself from it). Unanswered probes are
  * counted in `backoff` (the RTO's exponent, 0 once all is acknowledged:
  * ack_advance) and the last one's time kept in `rtt_start` (read only while
  * a segment is timed, and none is with nothing outstanding). */
@@ -133,10 +133,12 @@ static void keepalive_timer(sk_tcb *tcb, uint64_t now)
     sk_tcp *tcp = tcb->tcp;
     const synack_config *cfg = tcp->cfg;
     if (!keepalive_applies(tcb)) {
-        /* Turned off, or something to send after all: sending arms the
-         * timer it needs (rtx or persist). */
-        tcb->backoff = 0;
-        sk_tcp_output(tcb);
+        /* Something to send after all (the write should have taken the
+         * timer: sk_tcb_keepalive_yield): sending arms what it needs. */
+        if (tcb->flags & SK_TCB_KEEPALIVE) {
+            tcb->backoff = 0;
+            sk_tcp_output(tcb);
+        }
         return;
     }
     if (now - tcb->last_rx < cfg->tcp_keepalive_idle_ns) {
@@ -145,8 +147,8 @@ static void keepalive_timer(sk_tcb *tcb, uint64_t now)
         sk_tcb_timer_idle(tcb);
         return;
     }
-    /* Idle that long still: an answer to the last probe came before it
-     * was due (idle time shorter than the interval) or none came. */
+    /* Still idle past the limit, yet something came after the last probe
+     * (possible when intvl > idle): that probe was answered, count anew. */
     if (tcb->backoff > 0 && tcb->last_rx > tcb->rtt_start)
         tcb->backoff = 0;
     if (tcb->backoff >= cfg->tcp_keepalive_probes) {

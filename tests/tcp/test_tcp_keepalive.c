@@ -20,6 +20,14 @@
 #define INTVL (75 * ST_S)   /* the default tcp_keepalive_intvl_ns */
 #define HOUR  (3600 * ST_S)
 
+/* The clock runs to the next segment sent, which must be a keep-alive
+ * probe <SEQ=@p seq><ACK=@p ack><CTL=ACK>, no data, sent at @p when. */
+#define probe_at(t, when, seq, ack)                                                                \
+    do {                                                                                           \
+        st_wait_output((t), 4 * HOUR);                                                             \
+        st_expect_at((t), F_ACK, (seq), (ack), 0, (when));                                         \
+    } while (0)
+
 static void tweak_on(synack_config *cfg)
 {
     cfg->tcp_keepalive = true;
@@ -123,8 +131,7 @@ static void test_probe_at_idle_answer_restarts(void **state)
     uint64_t t1 = t->now;
     st_in(t, &k, F_ACK, R, S, NULL, 0);
     st_expect_none(t);
-    assert_int_equal(st_wait_output(t, 3 * HOUR), t1 + IDLE);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
+    probe_at(t, t1 + IDLE, S - 1, R);
     st_expect_none(t);
     assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
     assert_int_equal(st_stat(t, "tcp_keepalive_probes"), 2);
@@ -144,8 +151,7 @@ static void test_unanswered_probes_drop(void **state)
     uint32_t S = k.iss + 1, R = k.irs + 1;
     uint64_t t0 = t->now;
     for (uint64_t i = 0; i < 9; i++) {
-        assert_int_equal(st_wait_output(t, 3 * HOUR), t0 + IDLE + i * INTVL);
-        st_expect(t, F_ACK, S - 1, R, 0, NULL);
+        probe_at(t, t0 + IDLE + i * INTVL, S - 1, R);
         st_expect_none(t);
         assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
     }
@@ -180,15 +186,13 @@ static void test_late_answer_resets_count(void **state)
     uint32_t S = k.iss + 1, R = k.irs + 1;
     uint64_t t0 = t->now;
     for (uint64_t i = 0; i < 2; i++) {
-        assert_int_equal(st_wait_output(t, HOUR), t0 + (10 + 5 * i) * ST_S);
-        st_expect(t, F_ACK, S - 1, R, 0, NULL);
+        probe_at(t, t0 + (10 + 5 * i) * ST_S, S - 1, R);
     }
     st_advance(t, 1 * ST_S); /* t0 + 16 s: the second probe is answered */
     uint64_t t1 = t->now;
     st_in(t, &k, F_ACK, R, S, NULL, 0);
     for (uint64_t i = 0; i < 3; i++) {
-        assert_int_equal(st_wait_output(t, HOUR), t1 + (10 + 5 * i) * ST_S);
-        st_expect(t, F_ACK, S - 1, R, 0, NULL);
+        probe_at(t, t1 + (10 + 5 * i) * ST_S, S - 1, R);
     }
     assert_int_equal(st_wait_output(t, HOUR), t1 + 25 * ST_S);
     st_expect(t, F_RST, S, 0, 0, NULL);
@@ -217,15 +221,12 @@ static void test_answer_with_intvl_over_idle(void **state)
     st_passive_open(t, &k, 1460);
     uint32_t S = k.iss + 1, R = k.irs + 1;
     uint64_t t0 = t->now;
-    assert_int_equal(st_wait_output(t, HOUR), t0 + 10 * ST_S);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
+    probe_at(t, t0 + 10 * ST_S, S - 1, R);
     st_advance(t, 1 * ST_S);
     st_in(t, &k, F_ACK, R, S, NULL, 0); /* t0 + 11 s */
     /* The timer set for t0 + 70 s finds the answer; idle since t0 + 11 s. */
-    assert_int_equal(st_wait_output(t, HOUR), t0 + 70 * ST_S);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
-    assert_int_equal(st_wait_output(t, HOUR), t0 + 130 * ST_S);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
+    probe_at(t, t0 + 70 * ST_S, S - 1, R);
+    probe_at(t, t0 + 130 * ST_S, S - 1, R);
     assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
     assert_int_equal(st_wait_output(t, HOUR), t0 + 190 * ST_S);
     st_expect(t, F_RST, S, 0, 0, NULL);
@@ -247,8 +248,7 @@ static void test_data_postpones_probe(void **state)
     uint64_t t1 = t->now;
     st_in(t, &k, F_ACK | F_PSH, R, S, "abc", 3);
     st_expect(t, F_ACK, S, R + 3, 0, NULL);
-    assert_int_equal(st_wait_output(t, 3 * HOUR), t1 + IDLE);
-    st_expect(t, F_ACK, S - 1, R + 3, 0, NULL);
+    probe_at(t, t1 + IDLE, S - 1, R + 3);
     assert_int_equal(st_stat(t, "tcp_keepalive_probes"), 1);
     st_free(t);
 }
@@ -280,8 +280,7 @@ static void test_no_probe_with_data_outstanding(void **state)
     uint64_t t1 = t->now;
     st_in(t, &k, F_ACK, R, S + 4, NULL, 0);
     st_expect_none(t);
-    assert_int_equal(st_wait_output(t, HOUR), t1 + 10 * ST_S);
-    st_expect(t, F_ACK, S + 3, R, 0, NULL);
+    probe_at(t, t1 + 10 * ST_S, S + 3, R);
     assert_int_equal(st_stat(t, "tcp_keepalive_probes"), 1);
     st_free(t);
 }
@@ -302,14 +301,13 @@ static void test_zero_window_persist_not_keepalive(void **state)
     assert_int_equal(synack_tcp_send(k.c, "data", 4, t->now), 4);
     st_expect_none(t);
     assert_int_equal(st_wait_output(t, HOUR), t0 + 1 * ST_S);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL); /* persist: SND.UNA - 1 */
+    st_expect(t, F_ACK, S - 1, R, 0, NULL); /* the persist probe: SND.UNA - 1 */
     assert_int_equal(st_stat(t, "tcp_keepalive_probes"), 0);
     st_in_w(t, &k, F_ACK, R, S, ST_WIN, NULL, 0);
     st_expect(t, F_ACK | F_PSH, S, R, 4, NULL);
     st_in(t, &k, F_ACK, R, S + 4, NULL, 0);
     uint64_t t1 = t->now;
-    assert_int_equal(st_wait_output(t, HOUR), t1 + 10 * ST_S);
-    st_expect(t, F_ACK, S + 3, R, 0, NULL);
+    probe_at(t, t1 + 10 * ST_S, S + 3, R);
     assert_int_equal(st_stat(t, "tcp_keepalive_probes"), 1);
     st_free(t);
 }
@@ -345,11 +343,9 @@ static void test_probes_in_close_wait_and_fin_wait_2(void **state)
         st_conn k;
         st_pos pos = st_reach(t, &k, states[i]);
         uint64_t t0 = t->now;
-        assert_int_equal(st_wait_output(t, HOUR), t0 + 10 * ST_S);
-        st_expect(t, F_ACK, pos.snd_nxt - 1, pos.rcv_nxt, 0, NULL);
+        probe_at(t, t0 + 10 * ST_S, pos.snd_nxt - 1, pos.rcv_nxt);
         st_in(t, &k, F_ACK, pos.rcv_nxt, pos.snd_nxt, NULL, 0);
-        assert_int_equal(st_wait_output(t, HOUR), t0 + 20 * ST_S);
-        st_expect(t, F_ACK, pos.snd_nxt - 1, pos.rcv_nxt, 0, NULL);
+        probe_at(t, t0 + 20 * ST_S, pos.snd_nxt - 1, pos.rcv_nxt);
         assert_int_equal(synack_tcp_get_state(k.c), states[i]);
         st_free(t);
     }
@@ -405,8 +401,7 @@ static void test_listener_setting_inherited(void **state)
         open_via(t, &k, l);
         uint64_t t0 = t->now;
         if (on) {
-            assert_int_equal(st_wait_output(t, 3 * HOUR), t0 + IDLE);
-            st_expect(t, F_ACK, k.iss, k.irs + 1, 0, NULL);
+            probe_at(t, t0 + IDLE, k.iss, k.irs + 1);
         } else {
             assert_int_equal(st_wait_output(t, 3 * HOUR), UINT64_MAX);
         }
@@ -434,17 +429,14 @@ static void test_set_keepalive_on_idle_connection(void **state)
     assert_int_equal(synack_tcp_set_keepalive(k.c, false), 0);
     assert_int_equal(synack_stack_next_timeout(t->stack), UINT64_MAX);
     assert_int_equal(synack_tcp_set_keepalive(k.c, true), 0);
-    assert_int_equal(st_wait_output(t, 3 * HOUR), t0 + IDLE);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
+    probe_at(t, t0 + IDLE, S - 1, R);
     assert_int_equal(synack_tcp_set_keepalive(k.c, false), 0);
     assert_int_equal(synack_stack_next_timeout(t->stack), UINT64_MAX);
     assert_int_equal(st_wait_output(t, 3 * HOUR), UINT64_MAX);
     assert_int_equal(synack_tcp_set_keepalive(k.c, true), 0);
     uint64_t t1 = t->now;
-    assert_int_equal(st_wait_output(t, HOUR), t1);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
-    assert_int_equal(st_wait_output(t, HOUR), t1 + INTVL);
-    st_expect(t, F_ACK, S - 1, R, 0, NULL);
+    probe_at(t, t1, S - 1, R);
+    probe_at(t, t1 + INTVL, S - 1, R);
     st_free(t);
 }
 
