@@ -121,6 +121,18 @@ typedef struct synack_config {
                                   6928's min(10*MSS, max(2*MSS, 14600 bytes)); default 0 */
     bool tcp_nodelay;          /**< new connections start with Nagle's algorithm off (RFC 9293
                                   3.7.4; synack_tcp_set_nodelay per connection); default false */
+    /* ---- TCP keep-alive (RFC 1122 4.2.3.6, RFC 9293 3.8.4) ---- */
+    bool tcp_keepalive;              /**< new connections send keep-alive probes when idle
+                                        (SO_KEEPALIVE; synack_tcp_set_keepalive per connection);
+                                        default false (RFC 1122 4.2.3.6: "MUST default to off") */
+    uint64_t tcp_keepalive_idle_ns;  /**< time with nothing received before the first probe;
+                                        1 ms..32767 s; default 7200 s (RFC 1122 4.2.3.6: "MUST
+                                        default to no less than two hours"; tcp_keepalive_time) */
+    uint64_t tcp_keepalive_intvl_ns; /**< time between unanswered probes; 1 ms..32767 s; default
+                                        75 s (BSD and Linux tcp_keepalive_intvl) */
+    uint32_t tcp_keepalive_probes;   /**< unanswered probes after which the connection is dropped
+                                        with SYNACK_ERR_TIMEDOUT (RFC 1122 4.2.3.6: never for one
+                                        alone); 2..127; default 9 (tcp_keepalive_probes) */
 } synack_config;
 
 /** Fills @p cfg with the defaults documented above. */

@@ -105,6 +105,8 @@ extern "C" {
     X(tcp_conn_reset, "connections reset by the peer")                                             \
     X(tcp_conn_refused, "connections refused by the peer")                                         \
     X(tcp_conn_timed_out, "connections that timed out")                                            \
+    X(tcp_keepalive_probes, "keep-alive probes sent (RFC 1122 4.2.3.6)")                           \
+    X(tcp_keepalive_drops, "connections dropped: keep-alive probes unanswered")                    \
     X(tcp_time_wait_reused, "TIME-WAIT entries reused by a new SYN (RFC 6191)")                    \
     X(tcp_time_wait_dropped, "connections closed without TIME-WAIT: table full")                   \
     X(tcp_abort_on_data, "connections reset: data arrived after close (RFC 1122 4.2.2.13)")        \

@@ -123,6 +123,19 @@ ssize_t synack_tcp_peek(const synack_tcp *conn, void *buf, size_t len);
  *  connections start with. It applies from the next segment on.
  *  @return 0, or SYNACK_ERR_INVAL for NULL. */
 int synack_tcp_set_nodelay(synack_tcp *conn, bool on);
+/** Keep-alive (RFC 1122 4.2.3.6, RFC 9293 3.8.4; SO_KEEPALIVE): with
+ *  @p on = true, a connection that has received nothing for
+ *  synack_config.tcp_keepalive_idle_ns while it has nothing outstanding
+ *  sends a probe (<SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data), which the
+ *  peer answers with an ACK; unanswered, another every
+ *  tcp_keepalive_intvl_ns, and after tcp_keepalive_probes of them the
+ *  connection sends a RST and closes with SYNACK_ERR_TIMEDOUT (or
+ *  SYNACK_ERR_HOSTUNREACH after an ICMP soft error), as Linux does. Probes
+ *  go in ESTABLISHED, CLOSE-WAIT and a half-closed FIN-WAIT-2. The
+ *  stack-wide default is synack_config.tcp_keepalive (off); on a listener
+ *  it is what its connections start with. The times are stack-wide.
+ *  @return 0, or SYNACK_ERR_INVAL for NULL. */
+int synack_tcp_set_keepalive(synack_tcp *conn, bool on);
 /** Chooses this connection's congestion control (the stack-wide default
  *  is synack_config.tcp_cc). On a connection that has sent data already the
  *  window and ssthresh are kept and the new algorithm starts its own state

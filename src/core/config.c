@@ -52,6 +52,10 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_cc = SYNACK_CC_CUBIC;
     cfg->tcp_initial_cwnd = 0; /* RFC 6928 */
     cfg->tcp_nodelay = false;
+    cfg->tcp_keepalive = false;               /* RFC 1122 4.2.3.6: off by default */
+    cfg->tcp_keepalive_idle_ns = 7200 * SK_S; /* RFC 1122 4.2.3.6: >= two hours */
+    cfg->tcp_keepalive_intvl_ns = 75 * SK_S;  /* BSD, Linux */
+    cfg->tcp_keepalive_probes = 9;            /* BSD, Linux */
 }
 
 /* RFC 1122 3.2.1.3 / RFC 5771 / RFC 1112 4: addresses that can never be a
@@ -134,6 +138,13 @@ static const char *check_tcp(const synack_config *cfg)
         return "tcp_cc: must be SYNACK_CC_NEWRENO or SYNACK_CC_CUBIC";
     if (cfg->tcp_initial_cwnd > 100)
         return "tcp_initial_cwnd: must be 0 (RFC 6928) or 1..100 segments";
+    /* Linux's limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT);
+     * at least 2 probes: RFC 1122 4.2.3.6 forbids dropping for one. */
+    if (cfg->tcp_keepalive_idle_ns < SK_MS || cfg->tcp_keepalive_idle_ns > 32767 * SK_S ||
+        cfg->tcp_keepalive_intvl_ns < SK_MS || cfg->tcp_keepalive_intvl_ns > 32767 * SK_S)
+        return "tcp_keepalive_idle_ns/intvl_ns: must be 1 ms..32767 s";
+    if (cfg->tcp_keepalive_probes < 2 || cfg->tcp_keepalive_probes > 127)
+        return "tcp_keepalive_probes: must be 2..127 (RFC 1122 4.2.3.6: never drop for one)";
     return NULL;
 }
 

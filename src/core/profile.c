@@ -34,6 +34,10 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_cc = d.tcp_cc;
     cfg->tcp_initial_cwnd = d.tcp_initial_cwnd;
     cfg->tcp_nodelay = d.tcp_nodelay;
+    cfg->tcp_keepalive = d.tcp_keepalive;
+    cfg->tcp_keepalive_idle_ns = d.tcp_keepalive_idle_ns;
+    cfg->tcp_keepalive_intvl_ns = d.tcp_keepalive_intvl_ns;
+    cfg->tcp_keepalive_probes = d.tcp_keepalive_probes;
 }
 
 /* Linux's defaults (include/net/tcp.h and the net.ipv4 sysctls). */
@@ -63,6 +67,11 @@ static void profile_linux(synack_config *cfg)
     cfg->tcp_cc = SYNACK_CC_CUBIC; /* tcp_congestion_control */
     cfg->tcp_initial_cwnd = 10;    /* TCP_INIT_CWND (RFC 6928) */
     cfg->tcp_nodelay = false;      /* Nagle on until TCP_NODELAY */
+    /* Keep-alive off until SO_KEEPALIVE; tcp_keepalive_time, _intvl, _probes. */
+    cfg->tcp_keepalive = false;
+    cfg->tcp_keepalive_idle_ns = 7200 * SK_S;
+    cfg->tcp_keepalive_intvl_ns = 75 * SK_S;
+    cfg->tcp_keepalive_probes = 9;
 }
 
 int synack_config_profile(synack_config *cfg, const char *name)

@@ -153,6 +153,7 @@ ssize_t synack_tcp_send(synack_tcp *c, const void *data, size_t len, uint64_t no
     uint32_t n = sk_buf_write(&c->snd, data, want);
     if (n == 0)
         return SYNACK_ERR_AGAIN;
+    sk_tcb_keepalive_yield(c); /* the data takes the timer (timers.c) */
     sk_tcp_output(c);
     leave(tcp);
     return (ssize_t)n;
@@ -191,6 +192,7 @@ static int queue_fin(sk_tcb *c)
 {
     if (c->flags & SK_TCB_FIN_QUEUED)
         return SYNACK_ERR_CLOSED;
+    sk_tcb_keepalive_yield(c); /* the FIN will take the timer (timers.c) */
     switch ((synack_tcp_state)c->state) {
     case SYNACK_TCP_SYN_SENT:
     case SYNACK_TCP_SYN_RCVD:

@@ -101,6 +101,8 @@ sk_tcb *sk_tcb_alloc(sk_tcp *tcp)
     tcb->cc_algo = tcp->cfg->tcp_cc;
     if (tcp->cfg->tcp_nodelay)
         tcb->flags |= SK_TCB_NODELAY;
+    if (tcp->cfg->tcp_keepalive)
+        tcb->flags |= SK_TCB_KEEPALIVE;
     tcb->anext = tcp->all;
     if (tcp->all)
         tcp->all->aprev = tcb;
@@ -364,6 +366,8 @@ void sk_tcb_established(sk_tcb *tcb)
     /* A shutdown asked for during the handshake takes effect now. */
     if (tcb->flags & SK_TCB_FIN_QUEUED)
         sk_tcb_set_state(tcb, SYNACK_TCP_FIN_WAIT_1);
+    tcb->last_rx = tcp->ctx->now; /* opened_at is done with: idle from here */
+    sk_tcb_timer_idle(tcb);       /* keep-alive, if on */
 }
 
 uint32_t sk_tcp_count(const sk_tcp *tcp)

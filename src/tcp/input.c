@@ -75,7 +75,9 @@ static int listen_input(sk_tcp *tcp, sk_tcb *l, const sk_seg *s, uint32_t iss_fl
     c->c.lport = s->h.dport;
     c->c.raddr = s->ip->src;
     c->c.rport = s->h.sport;
-    c->flags |= SK_TCB_PASSIVE | (l->flags & SK_TCB_NODELAY); /* options pass to children */
+    /* Options pass to children, over the stack-wide defaults either way. */
+    const uint16_t inherited = SK_TCB_NODELAY | SK_TCB_KEEPALIVE;
+    c->flags = (uint16_t)((c->flags & ~inherited) | SK_TCB_PASSIVE | (l->flags & inherited));
     c->cc_algo = l->cc_algo;
     c->irs = s->h.seq;
     c->rcv_nxt = s->h.seq + 1;
@@ -287,7 +289,6 @@ static uint64_t rtt_sample(sk_tcb *tcb, const sk_seg *s)
  * @return the RTT sample taken, ns, or 0. */
 static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
 {
-    sk_tcp *tcp = tcb->tcp;
     uint32_t ack = s->h.ack;
     uint32_t acked = ack - tcb->snd_una;
     uint32_t data = acked < tcb->snd.len ? acked : tcb->snd.len;
@@ -300,9 +301,10 @@ static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
     tcb->backoff = 0;
     tcb->rtx_count = 0;
     tcb->first_rtx = 0;
-    /* RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it. */
+    /* RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged (or hand
+     * it to keep-alive), else restart it. */
     if (tcb->snd_una == tcb->snd_max)
-        sk_wheel_cancel(tcp->wheel, &tcb->rtx_timer);
+        sk_tcb_timer_idle(tcb);
     else
         sk_tcb_arm_rtx(tcb);
     if (data && !(tcb->flags & SK_TCB_FIN_QUEUED))
@@ -322,6 +324,8 @@ static void enter_fin_wait_2(sk_tcb *tcb)
     sk_tcb_set_state(tcb, SYNACK_TCP_FIN_WAIT_2);
     if (tcb->flags & SK_TCB_RELEASED) /* nobody will close it: bound FIN-WAIT-2 */
         sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, tcp->ctx->now + 2 * tcp->cfg->tcp_msl_ns);
+    else
+        sk_tcb_timer_idle(tcb); /* half-closed: keep-alive goes on, if on */
 }
 
 /* Segments for a TCB in any synchronized state or SYN-RCVD (RFC 9293 3.10.7.4). */
@@ -477,6 +481,8 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         sk_tcp_challenge_ack(tcb);
         return SK_DROP(ctx, tcp_drop_bad_ack, SYNACK_ERR_STATE);
     }
+    /* Keep-alive's idle time restarts (RFC 1122 4.2.3.6); timers.c reads it. */
+    tcb->last_rx = ctx->now;
     uint32_t una_before = tcb->snd_una, wnd_before = tcb->snd_wnd;
     uint32_t flight_before = tcb->snd_max - tcb->snd_una;
     uint64_t rtt_ns = 0;

@@ -108,6 +108,17 @@ int sk_tcp_send_ack(sk_tcb *tcb)
     return tcb_send(tcb, tcb->snd_max, SK_TCP_ACK, NULL, 0, 0);
 }
 
+/* RFC 1122 4.2.3.6 (RFC 9293 3.8.4): "a keep-alive segment ... with
+ * SEG.SEQ = SND.NXT-1", which the peer must answer with an ACK as for any
+ * unacceptable segment (RFC 9293 3.10.7.4 first). We send no garbage
+ * octet (only needed by peers that ignore an empty segment). The options
+ * go with it: RFC 7323 3.2 has timestamps in every non-RST segment, and a
+ * peer may drop a segment without them. */
+int sk_tcp_send_keepalive(sk_tcb *tcb)
+{
+    return tcb_send(tcb, tcb->snd_max - 1, SK_TCP_ACK, NULL, 0, 0);
+}
+
 int sk_tcp_send_rst_tcb(sk_tcb *tcb)
 {
     /* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST> (snd_max: see sk_tcp_send_ack). */

@@ -54,3 +54,24 @@ int synack_tcp_get_info(const synack_tcp *c, synack_tcp_info *info)
     info->rcv_wscale = c->rcv_wscale;
     return 0;
 }
+
+int synack_tcp_set_keepalive(synack_tcp *c, bool on)
+{
+    if (!c)
+        return SYNACK_ERR_INVAL;
+    /* On a listener it is what its children start with (input.c). */
+    if (on == ((c->flags & SK_TCB_KEEPALIVE) != 0))
+        return 0;
+    if (on) {
+        c->flags |= SK_TCB_KEEPALIVE;
+        /* Idle already: the idle time counts from the last segment received
+         * (RFC 1122 4.2.3.6), which may be long ago - then the first probe
+         * goes at the next synack_stack_handle_timeout(). */
+        if (!c->lst && !sk_timer_armed(&c->rtx_timer))
+            sk_tcb_timer_idle(c);
+    } else {
+        sk_tcb_keepalive_yield(c); /* stops the timer if keep-alive ran it */
+        c->flags &= (uint16_t)~SK_TCB_KEEPALIVE;
+    }
+    return 0;
+}

@@ -30,6 +30,7 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_ACK_NOW    0x0800u /* an ACK must go out at the end of input */
 #define SK_TCB_EOF_READ   0x1000u /* the user has read the end of stream */
 #define SK_TCB_NODELAY    0x2000u /* Nagle's algorithm is off (synack_tcp_set_nodelay) */
+#define SK_TCB_KEEPALIVE  0x4000u /* keep-alive probes when idle (synack_tcp_set_keepalive) */
 #define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
 /* Options in use on a connection (sk_tcb.topts), negotiated in the SYNs. */
@@ -77,15 +78,21 @@ struct synack_tcp {
     uint16_t snd_mss;   /* effective send MSS (RFC 9293 3.7.1) */
 
     /* Retransmission (RFC 6298), in microseconds. */
-    uint8_t backoff;   /* exponent of the current backoff */
+    uint8_t backoff;   /* exponent of the current backoff; keep-alive probes unanswered */
     uint8_t rtx_count; /* retransmissions of the current snd_una */
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t rtt_seq;   /* sequence number being timed */
-    uint64_t rtt_start; /* when it was sent, ns */
+    uint64_t rtt_start; /* when it was sent, ns; when idle: the last keep-alive probe's time */
     uint64_t first_rtx; /* since when snd_una waits (user timeout); 0 until its first RTO */
-    uint64_t opened_at; /* when the open started (SYN timeout) */
+    union {
+        uint64_t opened_at; /* before ESTABLISHED: when the open started (SYN timeout) */
+        /* From ESTABLISHED on: when the last segment with an acceptable ACK
+         * came. Keep-alive (timers.c) measures idle time from it; the
+         * probes sent since follow from it too, so no count is kept. */
+        uint64_t last_rx;
+    };
 
-    sk_timer rtx_timer; /* retransmission, persist, TIME-WAIT */
+    sk_timer rtx_timer; /* retransmission, persist, TIME-WAIT; keep-alive when idle */
 
     sk_buf snd; /* bytes from snd_una (unacknowledged + unsent) */
     sk_buf rcv; /* bytes received in order, not yet read */

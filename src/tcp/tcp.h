@@ -99,6 +99,8 @@ uint32_t sk_tcb_events(const sk_tcb *tcb);
 void sk_tcp_output(sk_tcb *tcb);
 int sk_tcp_send_syn(sk_tcb *tcb); /* SYN or SYN+ACK per state */
 int sk_tcp_send_ack(sk_tcb *tcb);
+/* A keep-alive probe: <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. */
+int sk_tcp_send_keepalive(sk_tcb *tcb);
 int sk_tcp_send_rst_tcb(sk_tcb *tcb); /* <SEQ=SND.NXT><CTL=RST> for abort */
 /* RST in answer to @p s for which no connection exists (RFC 9293 3.10.7.1). */
 int sk_tcp_send_rst_reply(sk_tcp *tcp, const sk_seg *s);
@@ -114,6 +116,13 @@ void sk_tcb_arm_rtx(sk_tcb *tcb);
 void sk_tcb_rto_sample(sk_tcb *tcb, uint64_t rtt_ns);
 void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now);
 void sk_tcp_tw_timer_fn(sk_timer *t, uint64_t now);
+/* Where the rtx timer would stop, everything acknowledged: it runs on as
+ * the keep-alive timer when that is on and the state calls for it (RFC
+ * 1122 4.2.3.6), else stops. */
+void sk_tcb_timer_idle(sk_tcb *tcb);
+/* Before data or a FIN is queued on an idle connection: keep-alive gives
+ * the timer up, so that sending arms it as the rtx or persist timer. */
+void sk_tcb_keepalive_yield(sk_tcb *tcb);
 
 /* input.c */
 int sk_tcp_segment_arrives(sk_tcp *tcp, sk_seg *s);

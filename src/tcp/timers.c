@@ -1,6 +1,7 @@
 /* The retransmission timer (RFC 6298), which also serves as the persist
- * timer (RFC 9293 3.8.6.1) and the TIME-WAIT timer (RFC 9293 3.6): a
- * connection never needs two of them at once. */
+ * timer (RFC 9293 3.8.6.1), the TIME-WAIT timer (RFC 9293 3.6) and the
+ * keep-alive timer (RFC 1122 4.2.3.6): a connection never needs two of
+ * them at once. */
 #include "tcp/snd.h"
 #include "tcp/tcp.h"
 #include "wire/seq.h"
@@ -67,6 +68,107 @@ static void time_out(sk_tcb *tcb)
                  (tcb->flags & SK_TCB_SOFT_ERR) ? SYNACK_ERR_HOSTUNREACH : SYNACK_ERR_TIMEDOUT);
 }
 
+/* ---- Keep-alive (RFC 1122 4.2.3.6, RFC 9293 3.8.4) ----
+ *
+ * Keep-alive needs the timer only while it is otherwise idle: with data
+ * outstanding or waiting behind a zero window, retransmission or the
+ * persist probes find out whether the peer is there. So it shares the
+ * rtx timer: armed when everything is acknowledged (instead of stopping
+ * it), it fires `tcp_keepalive_idle_ns` after the last segment received
+ * (tcb->last_rx, stored on every segment with an acceptable ACK: no timer
+ * work per segment; a timer that finds it moved re-arms itself from it). Unanswered probes are
+ * counted in `backoff` (the RTO's exponent, 0 once all is acknowledged:
+ * ack_advance) and the last one's time kept in `rtt_start` (read only while
+ * a segment is timed, and none is with nothing outstanding). */
+
+/* Whether keep-alive may hold the rtx timer: it is on, nothing is
+ * outstanding, no persist, and the state is one Linux probes in
+ * (tcp_keepalive_timer): ESTABLISHED, CLOSE-WAIT, and FIN-WAIT-2 while the
+ * user holds the connection (half-closed; once released, FIN-WAIT-2 has
+ * its own 2 MSL limit). An armed timer is then keep-alive's. */
+static bool keepalive_may_run(const sk_tcb *tcb)
+{
+    if ((tcb->flags & (SK_TCB_KEEPALIVE | SK_TCB_PERSIST)) != SK_TCB_KEEPALIVE ||
+        tcb->snd_una != tcb->snd_max)
+        return false;
+    switch ((synack_tcp_state)tcb->state) {
+    case SYNACK_TCP_ESTABLISHED:
+    case SYNACK_TCP_CLOSE_WAIT:
+        return true;
+    case SYNACK_TCP_FIN_WAIT_2:
+        return !(tcb->flags & SK_TCB_RELEASED);
+    default:
+        return false;
+    }
+}
+
+/* ... and nothing waits to be sent either: keep-alive runs the timer. */
+static bool keepalive_applies(const sk_tcb *tcb)
+{
+    return keepalive_may_run(tcb) && tcb->snd.len == 0;
+}
+
+void sk_tcb_timer_idle(sk_tcb *tcb)
+{
+    sk_tcp *tcp = tcb->tcp;
+    if (keepalive_applies(tcb)) {
+        /* RFC 1122 4.2.3.6: a probe only after "no data or acknowledgement
+         * packets have been received for the connection within an interval". */
+        sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, tcb->last_rx + tcp->cfg->tcp_keepalive_idle_ns);
+    } else {
+        sk_wheel_cancel(tcp->wheel, &tcb->rtx_timer);
+    }
+}
+
+void sk_tcb_keepalive_yield(sk_tcb *tcb)
+{
+    if (keepalive_may_run(tcb)) {
+        sk_wheel_cancel(tcb->tcp->wheel, &tcb->rtx_timer);
+        tcb->backoff = 0; /* probes counted here; the RTO starts unbacked */
+    }
+}
+
+static void keepalive_timer(sk_tcb *tcb, uint64_t now)
+{
+    sk_tcp *tcp = tcb->tcp;
+    const synack_config *cfg = tcp->cfg;
+    if (!keepalive_applies(tcb)) {
+        /* Something to send after all (the write should have taken the
+         * timer: sk_tcb_keepalive_yield): sending arms what it needs. */
+        if (tcb->flags & SK_TCB_KEEPALIVE) {
+            tcb->backoff = 0;
+            sk_tcp_output(tcb);
+        }
+        return;
+    }
+    if (now - tcb->last_rx < cfg->tcp_keepalive_idle_ns) {
+        /* Something came meanwhile: it answered any probe; wait from it. */
+        tcb->backoff = 0;
+        sk_tcb_timer_idle(tcb);
+        return;
+    }
+    /* Still idle past the limit, yet something came after the last probe
+     * (possible when intvl > idle): that probe was answered, count anew. */
+    if (tcb->backoff > 0 && tcb->last_rx > tcb->rtt_start)
+        tcb->backoff = 0;
+    if (tcb->backoff >= cfg->tcp_keepalive_probes) {
+        /* RFC 1122 4.2.3.6: a dead peer is concluded from several
+         * unanswered probes, never from one (tcp_keepalive_probes >= 2).
+         * Like Linux (tcp_keepalive_timer: tcp_send_active_reset, then
+         * tcp_write_err) and BSD (tcp_drop), tell the peer with a RST in
+         * case only its answers were lost, and report the error. */
+        tcp->ctx->stats.tcp_keepalive_drops++;
+        sk_tcp_send_rst_tcb(tcb);
+        time_out(tcb);
+        return;
+    }
+    tcp->ctx->stats.tcp_keepalive_probes++;
+    sk_tcp_send_keepalive(tcb);
+    tcb->backoff++;
+    tcb->rtt_start = now;
+    sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, now + cfg->tcp_keepalive_intvl_ns);
+}
+
 void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
 {
     sk_tcb *tcb = SK_TCB_FROM_TIMER(t);
@@ -83,6 +185,8 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
          * forever; like BSD and Linux we give up after 2 MSL. */
         if (tcb->flags & SK_TCB_RELEASED)
             sk_tcb_close(tcb, 0);
+        else
+            keepalive_timer(tcb, now); /* half-closed and held: probe */
         return;
     case SYNACK_TCP_SYN_SENT:
     case SYNACK_TCP_SYN_RCVD:
@@ -125,8 +229,10 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
         return;
     }
 
-    if (tcb->snd_una == tcb->snd_max)
-        return; /* everything acknowledged meanwhile */
+    if (tcb->snd_una == tcb->snd_max) {
+        keepalive_timer(tcb, now); /* nothing outstanding: the idle timer */
+        return;
+    }
 
     /* RFC 9293 3.8.3 user timeout: data unacknowledged for too long
      * (RFC 5482: "the maximum amount of time that transmitted data may

@@ -871,6 +871,59 @@ static void test_linux_profile_rto_min(void **state)
     pdh_close(&h);
 }
 
+/* SO_KEEPALIVE on a listener passes to the accepted socket (as on Linux)
+ * and its connection probes after tcp_keepalive_time, 7200 s of the
+ * virtual clock (the wait for it raised from 180 s): <SEQ=SND.NXT-1>
+ * <ACK=RCV.NXT><CTL=ACK>. TCP_KEEPIDLE,
+ * TCP_KEEPINTVL and TCP_KEEPCNT are the stack-wide values: read, set to
+ * what they are already, refused (ENOPROTOOPT) otherwise, and EINVAL out
+ * of Linux's ranges. */
+static void test_keepalive_sockopts(void **state)
+{
+    (void)state;
+    pdh h;
+    pdh_open(&h, "linux virtual netdev_max_wait_ms=8000000"); /* beyond 2 h */
+    void *u = h.ifc.userdata;
+    int l = listener(&h, PORT);
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(h.ifc.getsockopt(u, l, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
+    assert_int_equal(v, 0);
+    const int names[] = {TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT}, want[] = {7200, 75, 9};
+    for (size_t i = 0; i < 3; i++) {
+        len = sizeof(v);
+        assert_int_equal(h.ifc.getsockopt(u, l, IPPROTO_TCP, names[i], &v, &len), 0);
+        assert_int_equal(v, want[i]);
+        assert_int_equal(h.ifc.setsockopt(u, l, IPPROTO_TCP, names[i], &v, sizeof(v)), 0);
+        v = want[i] - 1;
+        assert_int_equal(h.ifc.setsockopt(u, l, IPPROTO_TCP, names[i], &v, sizeof(v)), -1);
+        assert_int_equal(errno, ENOPROTOOPT);
+        v = 0;
+        assert_int_equal(h.ifc.setsockopt(u, l, IPPROTO_TCP, names[i], &v, sizeof(v)), -1);
+        assert_int_equal(errno, EINVAL);
+    }
+    v = 1;
+    assert_int_equal(h.ifc.setsockopt(u, l, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
+    uint32_t iss;
+    int fd = passive_open(&h, l, &iss);
+    long long t0 = tv_us(&h);
+    v = 0;
+    len = sizeof(v);
+    assert_int_equal(h.ifc.getsockopt(u, fd, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
+    assert_int_equal(v, 1);
+    pdh_seg s;
+    pdh_expect(&h, &s);
+    assert_int_equal(s.flags, TH_ACK);
+    assert_int_equal(s.seq, iss);
+    assert_int_equal(s.ack, R_ISN + 1);
+    assert_int_equal(s.len, 0);
+    /* t0 is read after the handshake's ACK, on a clock with steps of its own */
+    assert_true(s.usecs - t0 > 7200000000LL - 1000 && s.usecs - t0 <= 7200000000LL);
+    assert_int_equal(h.ifc.close(u, fd), 0);
+    assert_int_equal(h.ifc.close(u, l), 0);
+    pdh_close(&h);
+}
+
 /* --so_flags=linux: the SYN-ACK's options in Linux's order and values
  * (PACKETDRILL-SO.md): "mss, sackOK, TS val ecr, nop, wscale" with
  * timestamps, "mss, nop, nop, sackOK, nop, wscale" without; wscale 8. */
@@ -1019,6 +1072,7 @@ int main(void)
         cmocka_unit_test(test_linux_profile_rto_min),
         cmocka_unit_test(test_linux_profile_syn_options),
         cmocka_unit_test(test_nodelay_reaches_connection),
+        cmocka_unit_test(test_keepalive_sockopts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,8 @@ typedef struct pd_sock {
     uint16_t peer_port;
     int reuseaddr, reuseport;
     bool linger_on;
-    bool nodelay; /* TCP_NODELAY: Nagle off */
+    bool nodelay;   /* TCP_NODELAY: Nagle off */
+    bool keepalive; /* SO_KEEPALIVE */
     int linger_secs;
     /* epoll */
     pd_epitem *items;

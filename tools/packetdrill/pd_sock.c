@@ -298,6 +298,7 @@ static int pd_listen(void *ud, int fd, int backlog)
         } else {
             s->listening = true;
             synack_tcp_set_nodelay(s->conn, s->nodelay);
+            synack_tcp_set_keepalive(s->conn, s->keepalive);
         }
     }
     pd_unlock(p);
@@ -346,7 +347,8 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
         n->conn = c;
         n->ss = PD_SS_CONNECTED;
         n->bound = true;
-        n->nodelay = s->nodelay; /* the connection inherited it (Linux: as getsockopt says) */
+        n->nodelay = s->nodelay; /* what the connection inherited (as Linux) */
+        n->keepalive = s->keepalive;
         synack_tcp_local(c, &n->bind_addr, &n->bind_port);
         synack_tcp_remote(c, &n->peer_addr, &n->peer_port);
         fill_addr(addr, addrlen, n->peer_addr, n->peer_port);
@@ -390,6 +392,7 @@ static int connect_locked(pd *p, pd_sock *s, const struct sockaddr *addr, sockle
             return e == SYNACK_ERR_INVAL ? EINVAL : errno_of(e);
         }
         synack_tcp_set_nodelay(s->conn, s->nodelay);
+        synack_tcp_set_keepalive(s->conn, s->keepalive);
         s->err_seen = false;
         s->so_error = 0;
         s->ss = PD_SS_CONNECTING;
@@ -887,6 +890,15 @@ static int put_int(void *val, socklen_t *len, int v)
     return 0;
 }
 
+/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) or TCP_KEEPCNT as the stack has it. */
+static int keepalive_value(const synack_config *cfg, int name)
+{
+    if (name == TCP_KEEPCNT)
+        return (int)cfg->tcp_keepalive_probes;
+    uint64_t ns = name == TCP_KEEPIDLE ? cfg->tcp_keepalive_idle_ns : cfg->tcp_keepalive_intvl_ns;
+    return (int)(ns / 1000000000u);
+}
+
 static int getsockopt_locked(pd *p, pd_sock *s, int level, int name, void *val, socklen_t *len)
 {
     if (!val || !len)
@@ -907,7 +919,7 @@ static int getsockopt_locked(pd *p, pd_sock *s, int level, int name, void *val, 
         case SO_REUSEPORT:
             return put_int(val, len, s->reuseport);
         case SO_KEEPALIVE:
-            return put_int(val, len, 0);
+            return put_int(val, len, s->keepalive ? 1 : 0);
         case SO_RCVBUF: /* the stack-wide sizes; synack has no per-socket ones */
             return put_int(val, len, (int)p->cfg.tcp_rcvbuf);
         case SO_SNDBUF:
@@ -936,6 +948,10 @@ static int getsockopt_locked(pd *p, pd_sock *s, int level, int name, void *val, 
         }
         case TCP_USER_TIMEOUT:
             return put_int(val, len, 0); /* 0: the stack's default applies */
+        case TCP_KEEPIDLE:               /* stack-wide values: see setsockopt */
+        case TCP_KEEPINTVL:
+        case TCP_KEEPCNT:
+            return put_int(val, len, keepalive_value(&p->cfg, name));
         default:
             return ENOPROTOOPT;
         }
@@ -954,7 +970,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     return rv ? pd_fail(rv) : 0;
 }
 
-static int setsockopt_locked(pd_sock *s, int level, int name, const void *val, socklen_t len)
+static int setsockopt_locked(pd *p, pd_sock *s, int level, int name, const void *val, socklen_t len)
 {
     if (!val)
         return EFAULT;
@@ -984,7 +1000,11 @@ static int setsockopt_locked(pd_sock *s, int level, int name, const void *val, s
             s->reuseport = v != 0;
             return 0;
         case SO_KEEPALIVE:
-            return v ? ENOPROTOOPT : 0; /* no keep-alive in synack yet */
+            /* Kept for a socket not yet connected, like TCP_NODELAY. */
+            s->keepalive = v != 0;
+            if (s->conn)
+                synack_tcp_set_keepalive(s->conn, s->keepalive);
+            return 0;
         case SO_RCVBUF:
         case SO_SNDBUF:
             /* Buffer sizes are stack-wide (synack_config); none per socket. */
@@ -1006,6 +1026,15 @@ static int setsockopt_locked(pd_sock *s, int level, int name, const void *val, s
         case TCP_USER_TIMEOUT:
             /* Stack-wide settings only (tcp_mss, tcp_user_timeout_ns). */
             return ENOPROTOOPT;
+        case TCP_KEEPIDLE:
+        case TCP_KEEPINTVL:
+        case TCP_KEEPCNT:
+            /* Stack-wide too (tcp_keepalive_*: the TCB has no room for
+             * them): Linux's range check, then a value the stack already
+             * uses is accepted and any other refused, never ignored. */
+            if (v < 1 || v > (name == TCP_KEEPCNT ? 127 : 32767))
+                return EINVAL;
+            return v == keepalive_value(&p->cfg, name) ? 0 : ENOPROTOOPT;
         default:
             return ENOPROTOOPT;
         }
@@ -1019,7 +1048,7 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     pd_sock *s = lookup_or_unlock(p, fd);
     if (!s)
         return setsockopt(fd, level, name, val, len);
-    int rv = setsockopt_locked(s, level, name, val, len);
+    int rv = setsockopt_locked(p, s, level, name, val, len);
     pd_unlock(p);
     return rv ? pd_fail(rv) : 0;
 }
