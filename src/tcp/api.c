@@ -151,8 +151,10 @@ ssize_t synack_tcp_send(synack_tcp *c, const void *data, size_t len, uint64_t no
     }
     uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     uint32_t n = sk_buf_write(&c->snd, data, want);
-    if (n == 0)
+    if (n == 0) {
+        leave(tcp);
         return SYNACK_ERR_AGAIN;
+    }
     sk_tcb_keepalive_yield(c); /* the data takes the timer (timers.c) */
     sk_tcp_output(c);
     leave(tcp);

@@ -301,6 +301,9 @@ static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
     tcb->backoff = 0;
     tcb->rtx_count = 0;
     tcb->first_rtx = 0;
+    /* An ICMP soft error is about a path that has carried data since:
+     * forget it (as Linux clears sk_err_soft on progress). */
+    tcb->flags &= (uint16_t)~SK_TCB_SOFT_ERR;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged (or hand
      * it to keep-alive), else restart it. */
     if (tcb->snd_una == tcb->snd_max)

@@ -137,6 +137,36 @@ static void test_hard_error_is_soft_when_established(void **state)
     st_free(t);
 }
 
+/* A soft error is about the path as it was: once an ACK shows data got
+ * through, it is forgotten (as Linux clears sk_err_soft), and a later
+ * timeout reports TIMEDOUT, not the stale HOSTUNREACH (RFC 1122 4.2.3.9
+ * reports soft errors "at the end of a timeout" they explain). */
+static void short_user_timeout(synack_config *cfg)
+{
+    cfg->tcp_user_timeout_ns = 10 * ST_S;
+}
+
+static void test_soft_error_forgotten_after_progress(void **state)
+{
+    (void)state;
+    st *t = st_new(short_user_timeout);
+    st_conn k;
+    st_active_open(t, &k, 1460);
+    assert_int_equal(synack_tcp_send(k.c, data, 100, t->now), 100);
+    st_seg s;
+    st_expect(t, F_ACK | F_PSH, k.iss + 1, k.irs + 1, 100, &s);
+    inject_unreach(t, ROUTER, SK_ICMP_UNREACH_HOST, k.port, k.peer_port, s.seq, 0);
+    st_in(t, &k, F_ACK, k.irs + 1, k.iss + 101, NULL, 0); /* progress */
+    assert_int_equal(synack_tcp_send(k.c, data, 100, t->now), 100);
+    st_expect(t, F_ACK | F_PSH, k.iss + 101, k.irs + 1, 100, NULL);
+    st_advance(t, 30 * ST_S); /* nothing answers: the user timeout */
+    st_drain(t);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_CLOSED);
+    assert_int_equal(synack_tcp_error(k.c), SYNACK_ERR_TIMEDOUT);
+    synack_tcp_close(k.c, t->now);
+    st_free(t);
+}
+
 /* RFC 1191 6.3: "fragmentation needed" with a next-hop MTU of 1000 lowers
  * the send MSS to 960; the retransmission of the lost segment and what
  * follows fit it. A claim below 576 is raised to 576 (MSS 536). */
@@ -192,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_hard_error_is_soft_when_established),
         cmocka_unit_test(test_frag_needed_lowers_mss),
         cmocka_unit_test(test_truncated_quote_is_dropped),
+        cmocka_unit_test(test_soft_error_forgotten_after_progress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
