@@ -341,7 +341,15 @@ uint32_t sk_snd_cwnd_room(const sk_tcb *tcb)
         flight = pipe(tcb, snd);
     else /* after a timeout, what went before SND.NXT is presumed lost */
         flight = unsacked_below(tcb, snd, tcb->snd_nxt);
-    return snd->cc.cwnd > flight ? snd->cc.cwnd - flight : 0;
+    uint32_t cwnd = snd->cc.cwnd;
+    /* Limited Transmit (RFC 3042 2, RFC 5681 3.2 (1)): each of the first two
+     * duplicate ACKs lets one new segment out, "provided that ... the
+     * outstanding data remains less than or equal to the congestion window
+     * plus 2*SMSS". With SACK the scoreboard does this already: what the
+     * duplicate ACK SACKed leaves the flight. */
+    if (snd->mode == SK_SND_OPEN && !(tcb->topts & SK_TOPT_SACK))
+        cwnd += (snd->dupacks < 2 ? snd->dupacks : 2) * (uint32_t)tcb->snd_mss;
+    return cwnd > flight ? cwnd - flight : 0;
 }
 
 void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt)
