@@ -78,8 +78,8 @@ void st_expect_run_(st *t, const st_conn *k, uint32_t seq, uint32_t len, uint32_
     }
 }
 
-void st_expect_timeout_(st *t, const st_conn *k, uint64_t after, uint32_t seq, uint32_t len,
-                        const char *file, int line)
+void st_expect_timeout_(st *t, const st_conn *k, uint64_t after, uint8_t flags, uint32_t seq,
+                        uint32_t len, const char *file, int line)
 {
     uint64_t start = t->now;
     uint64_t when = st_wait_output(t, after + ST_S);
@@ -89,7 +89,7 @@ void st_expect_timeout_(st *t, const st_conn *k, uint64_t after, uint32_t seq, u
                     when == UINT64_MAX ? -1LL : (long long)(when - start));
         fail();
     }
-    st_expect_(t, F_ACK, seq, k->irs + 1, len, NULL, file, line);
+    st_expect_(t, flags, seq, k->irs + 1, len, NULL, file, line);
 }
 
 synack_tcp_info st_info(const st_conn *k)

@@ -55,12 +55,12 @@ void st_expect_run_(st *t, const st_conn *k, uint32_t seq, uint32_t len, uint32_
     st_expect_run_((t), (k), (seq), (len), (mss), (psh_last), __FILE__, __LINE__)
 
 /* Runs the timers until the stack sends, which must be exactly @p after
- * from now, and expects that segment: data [@p seq, @p seq + @p len) with
- * ACK only (a timeout's retransmission). */
-void st_expect_timeout_(st *t, const st_conn *k, uint64_t after, uint32_t seq, uint32_t len,
-                        const char *file, int line);
-#define st_expect_timeout(t, k, after, seq, len)                                                   \
-    st_expect_timeout_((t), (k), (after), (seq), (len), __FILE__, __LINE__)
+ * from now, and expects that segment: @p flags, data [@p seq, @p seq +
+ * @p len) acknowledging IRS + 1 (a timeout's retransmission). */
+void st_expect_timeout_(st *t, const st_conn *k, uint64_t after, uint8_t flags, uint32_t seq,
+                        uint32_t len, const char *file, int line);
+#define st_expect_timeout(t, k, after, flags, seq, len)                                            \
+    st_expect_timeout_((t), (k), (after), (flags), (seq), (len), __FILE__, __LINE__)
 
 /* synack_tcp_get_info of k's connection, asserted to succeed. */
 synack_tcp_info st_info(const st_conn *k);

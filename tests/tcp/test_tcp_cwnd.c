@@ -45,7 +45,7 @@ static st *open_and_time_out(void (*tweak)(synack_config *), st_conn *k)
     st *t = open_mss(tweak, k, 1460);
     st_write(t, k, 30000);
     st_drain(t);
-    st_expect_timeout(t, k, ST_S, k->iss + 1, MSS);
+    st_expect_timeout(t, k, ST_S, F_ACK, k->iss + 1, MSS);
     return t;
 }
 
@@ -202,7 +202,7 @@ static void test_repeated_rto_holds_ssthresh(void **state)
     st_conn k;
     st *t = open_and_time_out(newreno, &k);
     assert_int_equal(st_info(&k).ssthresh, 5 * MSS);
-    st_expect_timeout(t, &k, 2 * ST_S, k.iss + 1, MSS); /* backed off (RFC 6298 5.5) */
+    st_expect_timeout(t, &k, 2 * ST_S, F_ACK, k.iss + 1, MSS); /* backed off (RFC 6298 5.5) */
     st_expect_none(t);
     synack_tcp_info info = st_info(&k);
     assert_int_equal(info.ssthresh, 5 * MSS);
