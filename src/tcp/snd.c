@@ -224,15 +224,19 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
         }
         if (!dup)
             break;
-        snd->dupacks++;
+        if (snd->dupacks++ == 0)
+            snd->lt_from = tcb->snd_max;
         /* RFC 5681 3.2 step 2 / RFC 6675 5 (1)-(2): the third duplicate ACK,
          * or SACKed data showing SND.UNA lost; RFC 6582 3.2 step 1: only when
          * the ACK covers more than `recover`, so that one window's losses
          * halve the window once. */
         if ((snd->dupacks >= SK_SND_DUPTHRESH ||
              (sack && sk_seq_gt(lost_below(tcb, snd), tcb->snd_una))) &&
-            sk_seq_ge(tcb->snd_una, snd->recover))
-            enter_recovery(tcb, snd, flight_before);
+            sk_seq_ge(tcb->snd_una, snd->recover)) {
+            /* RFC 5681 3.2 (2): "additional data sent in limited transmit
+             * MUST NOT be included in this calculation" of ssthresh. */
+            enter_recovery(tcb, snd, snd->lt_from - una_before);
+        }
         break;
     case SK_SND_RECOVERY:
         if (dup) {

@@ -47,6 +47,8 @@ typedef struct sk_snd {
                            then (exclusive): a full ACK reaches it */
     uint32_t high_rxt;  /* RFC 6675 HighRxt (exclusive end of what recovery resent) */
     uint32_t dupacks;
+    uint32_t lt_from;   /* SND.MAX at the first duplicate ACK: what went past it
+                           went by Limited Transmit (RFC 6675 5 (3)) */
     uint32_t sml_end;   /* end of the last segment shorter than the MSS (Minshall) */
     uint8_t mode;       /* enum sk_snd_mode */
     bool rxt_due;       /* SND.UNA must be resent now (fast retransmit, partial ACK) */
