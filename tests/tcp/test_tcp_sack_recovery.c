@@ -12,25 +12,32 @@
 
 #include "sndtest.h"
 
-#define MSS 1460u
-#define SEG(i) (S + (uint32_t)(i) * MSS)
+#define MSS    1460u
+#define SEG(i) (S + (uint32_t)(i)*MSS)
 
 static void newreno(synack_config *cfg)
 {
     cfg->tcp_cc = SYNACK_CC_NEWRENO;
 }
 
-/* Opens with SACK, writes 30000 bytes: segments 0-9 go. */
-static st *open_and_fill(st_conn *k)
+/* Opens with SACK and writes @p n bytes, at least 10 segments: segments
+ * 0-9 go (PSH on 9 if it ends the write). With exactly 10 segments written
+ * nothing new is left for Limited Transmit (RFC 6675 5 (3)) to send. */
+static st *open_and_write(st_conn *k, uint32_t n)
 {
     st *t = st_new(newreno);
     st_peer p = {.mss = 1460, .sack = true};
     st_open_peer(t, k, &p);
     assert_true(st_info(k).sack);
-    st_write(t, k, 30000);
-    st_expect_run(t, k, k->iss + 1, 10 * MSS, MSS, false);
+    st_write(t, k, n);
+    st_expect_run(t, k, k->iss + 1, 10 * MSS, MSS, n == 10 * MSS);
     st_expect_none(t);
     return t;
+}
+
+static st *open_and_fill(st_conn *k)
+{
+    return open_and_write(k, 10 * MSS);
 }
 
 /* RFC 6675 4 Update() and 2's DupAck: blocks within [SND.UNA, SND.MAX)
@@ -47,10 +54,10 @@ static void test_scoreboard(void **state)
     st_ack_sack(t, &k, S, SEG(2), SEG(3));
     assert_int_equal(st_info(&k).sacked, MSS);
     assert_int_equal(st_stat(t, "tcp_dupacks_in"), 1);
-    st_ack_sack(t, &k, S, SEG(2), SEG(3)); /* nothing new */
-    st_ack_sack(t, &k, S, S - 1000, S, SEG(2), SEG(3)); /* D-SACK first */
-    st_ack_sack(t, &k, S, SEG(10), SEG(11));           /* beyond SND.MAX */
-    st_ack_sack(t, &k, S, SEG(9), SEG(10) + 1);        /* reaching past it */
+    st_ack_sack(t, &k, S, SEG(2), SEG(3));                 /* nothing new */
+    st_ack_sack(t, &k, S, S - 1000, S, SEG(2), SEG(3));    /* D-SACK first */
+    st_ack_sack(t, &k, S, SEG(10), SEG(11));               /* beyond SND.MAX */
+    st_ack_sack(t, &k, S, SEG(9), SEG(10) + 1);            /* reaching past it */
     st_ack_sack(t, &k, S, SEG(5), SEG(4), SEG(6), SEG(6)); /* reversed, empty */
     synack_tcp_info info = st_info(&k);
     assert_int_equal(info.sacked, MSS);
@@ -174,6 +181,8 @@ static void test_nextseg_rules(void **state)
     st_ack_sack(t, &k, S, SEG(3), SEG(7), SEG(1), SEG(2));
     st_expect_run(t, &k, SEG(2), MSS, MSS, false); /* rule 1; pipe 4 before */
     st_expect_none(t);
+    st_write(t, &k, 10 * MSS); /* new data for rule 2; the pipe holds it */
+    st_expect_none(t);
 
     st_ack_sack(t, &k, S, SEG(3), SEG(8), SEG(1), SEG(2));
     st_expect_run(t, &k, SEG(10), MSS, MSS, false); /* rule 2: 8, 9 are not lost */
@@ -229,7 +238,8 @@ static void test_rto_go_back_skips_sacked(void **state)
     st_ack_sack(t, &k, SEG(1), SEG(2), SEG(8));
     st_expect_run(t, &k, SEG(8), MSS, MSS, false);
     st_expect_none(t);
-    st_ack_sack(t, &k, SEG(1), SEG(2), SEG(9));
+    st_ack_sack(t, &k, SEG(1), SEG(2), SEG(9)); /* and segment 8 again */
+    st_expect_run(t, &k, SEG(9), MSS, MSS, true);
     st_expect_none(t);
     assert_false(st_info(&k).in_recovery);
     assert_int_equal(st_stat(t, "tcp_sack_recoveries"), 0);
@@ -257,6 +267,41 @@ static void test_second_rto_forgets_scoreboard(void **state)
     st_free(t);
 }
 
+/* RFC 6675 5 (3): on the first and second duplicate ACK, with no loss
+ * shown yet, new data may go as far as cwnd - pipe allows (Limited
+ * Transmit): each SACKed segment lets one out. The third starts the
+ * recovery; RFC 5681 3.2 (2): "additional data sent in limited transmit
+ * MUST NOT be included" in the FlightSize that ssthresh halves, so
+ * ssthresh = cwnd = 10 segments / 2. RecoveryPoint is HighData, past them. */
+static void test_limited_transmit(void **state)
+{
+    (void)state;
+    st_conn k;
+    st *t = open_and_write(&k, 30000);
+    uint32_t S = k.iss + 1;
+    st_ack_sack(t, &k, S, SEG(1), SEG(2));
+    st_expect_run(t, &k, SEG(10), MSS, MSS, false);
+    st_expect_none(t);
+    st_ack_sack(t, &k, S, SEG(1), SEG(3));
+    st_expect_run(t, &k, SEG(11), MSS, MSS, false);
+    st_expect_none(t);
+    assert_false(st_info(&k).in_recovery);
+    assert_int_equal(st_info(&k).cwnd, 10 * MSS);
+    st_ack_sack(t, &k, S, SEG(1), SEG(4));
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_expect_none(t); /* pipe: 12 - 3 SACKed = 9 > 5 */
+    synack_tcp_info info = st_info(&k);
+    assert_true(info.in_recovery);
+    assert_int_equal(info.ssthresh, 5 * MSS);
+    assert_int_equal(info.cwnd, 5 * MSS);
+    st_ack(t, &k, SEG(10)); /* below RecoveryPoint SEG(12): recovery goes on */
+    assert_true(st_info(&k).in_recovery);
+    st_drain(t);
+    st_ack(t, &k, SEG(12));
+    assert_false(st_info(&k).in_recovery);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_islost_three_ranges),
         cmocka_unit_test(test_retransmission_stops_at_sacked_data),
         cmocka_unit_test(test_nextseg_rules),
+        cmocka_unit_test(test_limited_transmit),
         cmocka_unit_test(test_rto_go_back_skips_sacked),
         cmocka_unit_test(test_second_rto_forgets_scoreboard),
     };
