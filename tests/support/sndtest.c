@@ -36,6 +36,25 @@ void st_open_peer(st *t, st_conn *k, const st_peer *p)
     assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
 }
 
+void st_newreno(synack_config *cfg)
+{
+    cfg->tcp_cc = SYNACK_CC_NEWRENO;
+}
+
+st *st_open_written(st_conn *k, const st_peer *p, uint32_t n)
+{
+    st *t = st_new(st_newreno);
+    st_open_peer(t, k, p);
+    synack_tcp_info info = st_info(k);
+    assert_int_equal(info.sack, p->sack);
+    assert_int_equal(info.timestamps, p->ts);
+    assert_true(n >= 10u * p->mss);
+    st_write(t, k, n);
+    st_expect_run(t, k, k->iss + 1, 10u * p->mss, p->mss, n == 10u * p->mss);
+    st_expect_none(t);
+    return t;
+}
+
 void st_write(st *t, const st_conn *k, size_t n)
 {
     static uint8_t pattern[65536];

@@ -29,6 +29,15 @@ typedef struct st_peer {
  * echoing the SYN-ACK's when agreed) and accepts. Leaves nothing pending. */
 void st_open_peer(st *t, st_conn *k, const st_peer *p);
 
+/* A config tweak for st_new: NewReno (SYNACK_CC_NEWRENO). */
+void st_newreno(synack_config *cfg);
+
+/* A stack with NewReno, a passive open with @p p (p->mss set), and a write
+ * of @p n >= 10 * p->mss bytes: the initial window's 10 segments go
+ * (RFC 6928, PSH on the last if it ends the write), checked; nothing else.
+ * The options agreed are checked to be those offered. */
+st *st_open_written(st_conn *k, const st_peer *p, uint32_t n);
+
 /* Writes @p n bytes (a repeating pattern) and asserts all were taken. */
 void st_write(st *t, const st_conn *k, size_t n);
 

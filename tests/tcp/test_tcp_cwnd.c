@@ -13,20 +13,15 @@
 
 #define MSS 1460u
 
-static void newreno(synack_config *cfg)
-{
-    cfg->tcp_cc = SYNACK_CC_NEWRENO;
-}
-
 static void newreno_iw4(synack_config *cfg)
 {
-    newreno(cfg);
+    st_newreno(cfg);
     cfg->tcp_initial_cwnd = 4;
 }
 
 static void jumbo(synack_config *cfg)
 {
-    newreno(cfg);
+    st_newreno(cfg);
     cfg->mtu = 9000;
 }
 
@@ -64,7 +59,7 @@ static void test_initial_window_rfc6928(void **state)
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         st_conn k;
-        st *t = open_mss(newreno, &k, rows[i].mss);
+        st *t = open_mss(st_newreno, &k, rows[i].mss);
         uint32_t S = k.iss + 1;
         synack_tcp_info info = st_info(&k);
         assert_int_equal(info.cwnd, 0); /* before the first write */
@@ -124,7 +119,7 @@ static void test_slow_start_abc(void **state)
 {
     (void)state;
     st_conn k;
-    st *t = open_mss(newreno, &k, 1460);
+    st *t = open_mss(st_newreno, &k, 1460);
     uint32_t S = k.iss + 1;
     st_write(t, &k, 60000);
     st_expect_run(t, &k, S, 10 * MSS, MSS, false);
@@ -154,7 +149,7 @@ static void test_cwnd_not_grown_by_small_flight(void **state)
 {
     (void)state;
     st_conn k;
-    st *t = open_mss(newreno, &k, 1460);
+    st *t = open_mss(st_newreno, &k, 1460);
     uint32_t S = k.iss + 1;
     st_write(t, &k, 1000);
     st_expect(t, F_ACK | F_PSH, S, k.irs + 1, 1000, NULL);
@@ -200,7 +195,7 @@ static void test_repeated_rto_holds_ssthresh(void **state)
 {
     (void)state;
     st_conn k;
-    st *t = open_and_time_out(newreno, &k);
+    st *t = open_and_time_out(st_newreno, &k);
     assert_int_equal(st_info(&k).ssthresh, 5 * MSS);
     st_expect_timeout(t, &k, 2 * ST_S, F_ACK, k.iss + 1, MSS); /* backed off (RFC 6298 5.5) */
     st_expect_none(t);
@@ -262,7 +257,7 @@ static void test_restart_after_idle(void **state)
 {
     (void)state;
     st_conn k;
-    st *t = open_mss(newreno, &k, 1460);
+    st *t = open_mss(st_newreno, &k, 1460);
     uint32_t S = k.iss + 1;
     grow_to_12_segments(t, &k);
     st_advance(t, ST_S + ST_MS); /* idle for longer than the RTO */
@@ -274,7 +269,7 @@ static void test_restart_after_idle(void **state)
     assert_int_equal(info.ssthresh, UINT32_MAX); /* kept */
     st_free(t);
 
-    t = open_mss(newreno, &k, 1460);
+    t = open_mss(st_newreno, &k, 1460);
     S = k.iss + 1;
     grow_to_12_segments(t, &k);
     st_advance(t, ST_S - ST_MS); /* not long enough */
@@ -332,7 +327,7 @@ static void test_default_cc_and_set_before_write(void **state)
 static void test_get_info_fields(void **state)
 {
     (void)state;
-    st *t = st_new(newreno);
+    st *t = st_new(st_newreno);
     st_conn k;
     st_peer p = {.mss = 1200, .sack = true, .win = 30000};
     st_open_peer(t, &k, &p);

@@ -14,24 +14,11 @@
 #define MSS    1460u
 #define SEG(i) (S + (uint32_t)(i)*MSS)
 
-static void newreno(synack_config *cfg)
-{
-    cfg->tcp_cc = SYNACK_CC_NEWRENO;
-}
-
 /* Opens (handshake RTT @p rtt), writes 30000 bytes: segments 0-9 go. */
 static st *open_and_fill(st_conn *k, uint64_t rtt)
 {
-    st *t = st_new(newreno);
     st_peer p = {.mss = 1460, .rtt = rtt};
-    st_open_peer(t, k, &p);
-    synack_tcp_info info = st_info(k);
-    assert_false(info.sack);
-    assert_false(info.timestamps);
-    st_write(t, k, 30000);
-    st_expect_run(t, k, k->iss + 1, 10 * MSS, MSS, false);
-    st_expect_none(t);
-    return t;
+    return st_open_written(k, &p, 30000);
 }
 
 static void dupacks(st *t, const st_conn *k, uint32_t ack, unsigned n)
@@ -258,7 +245,7 @@ static void test_no_fast_retransmit_below_recover(void **state)
 static void test_karn_after_timeout(void **state)
 {
     (void)state;
-    st *t = st_new(newreno);
+    st *t = st_new(st_newreno);
     st_conn k;
     st_peer p = {.mss = 1460, .rtt = 100 * ST_MS};
     st_open_peer(t, &k, &p);

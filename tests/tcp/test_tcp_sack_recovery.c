@@ -15,24 +15,13 @@
 #define MSS    1460u
 #define SEG(i) (S + (uint32_t)(i)*MSS)
 
-static void newreno(synack_config *cfg)
-{
-    cfg->tcp_cc = SYNACK_CC_NEWRENO;
-}
-
 /* Opens with SACK and writes @p n bytes, at least 10 segments: segments
  * 0-9 go (PSH on 9 if it ends the write). With exactly 10 segments written
  * nothing new is left for Limited Transmit (RFC 6675 5 (3)) to send. */
 static st *open_and_write(st_conn *k, uint32_t n)
 {
-    st *t = st_new(newreno);
     st_peer p = {.mss = 1460, .sack = true};
-    st_open_peer(t, k, &p);
-    assert_true(st_info(k).sack);
-    st_write(t, k, n);
-    st_expect_run(t, k, k->iss + 1, 10 * MSS, MSS, n == 10 * MSS);
-    st_expect_none(t);
-    return t;
+    return st_open_written(k, &p, n);
 }
 
 static st *open_and_fill(st_conn *k)
