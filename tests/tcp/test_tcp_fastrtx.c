@@ -292,6 +292,33 @@ static void test_karn_after_fast_retransmit(void **state)
     st_free(t);
 }
 
+/* CUBIC (the default, RFC 9438 4.6): the third duplicate ACK sets
+ * ssthresh = flight_size * beta_cubic = 0.7 * 10 segments = 10220, and the
+ * Reno inflation of RFC 6582 applies on top: cwnd = ssthresh + 3*SMSS =
+ * 14600 = the flight, so the fourth duplicate lets one new segment out. */
+static void test_cubic_reduction(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_peer p = {.mss = 1460};
+    st_open_peer(t, &k, &p);
+    uint32_t S = k.iss + 1;
+    assert_int_equal(st_info(&k).cc, SYNACK_CC_CUBIC);
+    st_write(t, &k, 30000);
+    st_drain(t);
+    dupacks(t, &k, S, 3);
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_expect_none(t);
+    synack_tcp_info info = st_info(&k);
+    assert_int_equal(info.ssthresh, 10220);
+    assert_int_equal(info.cwnd, 10220 + 3 * MSS);
+    st_ack(t, &k, S);
+    st_expect_run(t, &k, SEG(10), MSS, MSS, false);
+    st_expect_none(t);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_no_fast_retransmit_below_recover),
         cmocka_unit_test(test_karn_after_timeout),
         cmocka_unit_test(test_karn_after_fast_retransmit),
+        cmocka_unit_test(test_cubic_reduction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

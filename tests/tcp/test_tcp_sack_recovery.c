@@ -291,6 +291,44 @@ static void test_limited_transmit(void **state)
     st_free(t);
 }
 
+/* RFC 6675 5.1: "If an RTO occurs during loss recovery ... RecoveryPoint
+ * MUST be set to HighData ... the loss recovery algorithm ... MUST be
+ * terminated ... a new recovery phase ... MUST NOT be initiated until
+ * HighACK is greater than or equal to the new value of RecoveryPoint."
+ * The timeout takes cwnd to 1 SMSS (RFC 5681 3.1); the go-back resends
+ * what the scoreboard does not hold, duplicates with news of losses start
+ * no recovery. */
+static void test_rto_during_recovery(void **state)
+{
+    (void)state;
+    st_conn k;
+    st *t = open_and_fill(&k);
+    uint32_t S = k.iss + 1;
+    st_ack_sack(t, &k, S, SEG(1), SEG(4));
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    assert_true(st_info(&k).in_recovery);
+    st_expect_timeout(t, &k, ST_S, F_ACK, SEG(0), MSS); /* 1 s after the first send */
+    st_expect_none(t);
+    synack_tcp_info info = st_info(&k);
+    assert_false(info.in_recovery);
+    assert_int_equal(info.cwnd, MSS);
+    st_ack_sack(t, &k, SEG(4), SEG(5), SEG(8)); /* segment 4 lost too */
+    st_expect_run(t, &k, SEG(4), MSS, MSS, false);
+    st_expect_run(t, &k, SEG(8), MSS, MSS, false);
+    st_expect_none(t);
+    st_ack_sack(t, &k, SEG(4), SEG(5), SEG(9)); /* 8 left the network */
+    st_expect_run(t, &k, SEG(9), MSS, MSS, true);
+    st_ack_sack(t, &k, SEG(4), SEG(5), SEG(10));
+    st_expect_none(t);
+    assert_false(st_info(&k).in_recovery);
+    assert_int_equal(st_stat(t, "tcp_sack_recoveries"), 1);
+    st_ack(t, &k, SEG(10));
+    assert_false(st_info(&k).in_recovery);
+    st_expect_none(t);
+    assert_int_equal(st_info(&k).flight, 0);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_limited_transmit),
         cmocka_unit_test(test_rto_go_back_skips_sacked),
         cmocka_unit_test(test_second_rto_forgets_scoreboard),
+        cmocka_unit_test(test_rto_during_recovery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
