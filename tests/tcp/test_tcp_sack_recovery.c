@@ -256,6 +256,29 @@ static void test_second_rto_forgets_scoreboard(void **state)
     st_free(t);
 }
 
+/* NextSeg rule (3): no lost hole, no new data to send (the write was 10
+ * segments), and an unSACKed segment above HighRxt lies below the highest
+ * SACKed octet: it is resent. Segments 0 and 4 lost, 1-3 and 5-6 SACKed:
+ * segment 4 has only two segments SACKed above it, so IsLost(4) is false
+ * and rule (1) does not take it. */
+static void test_nextseg_rule3(void **state)
+{
+    (void)state;
+    st_conn k;
+    st *t = open_and_fill(&k);
+    uint32_t S = k.iss + 1;
+    st_ack_sack(t, &k, S, SEG(1), SEG(4));
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_ack_sack(t, &k, S, SEG(5), SEG(7), SEG(1), SEG(4));
+    st_expect_none(t);                          /* pipe: 0 (resent), 4, 7, 8, 9 = 5 = cwnd */
+    st_ack_sack(t, &k, SEG(4), SEG(5), SEG(7)); /* pipe: 4, 7, 8, 9 */
+    st_expect_run(t, &k, SEG(4), MSS, MSS, false);
+    st_expect_none(t);
+    assert_true(st_info(&k).in_recovery);
+    assert_int_equal(st_stat(t, "tcp_retransmits"), 2);
+    st_free(t);
+}
+
 /* RFC 6675 5 (3): on the first and second duplicate ACK, with no loss
  * shown yet, new data may go as far as cwnd - pipe allows (Limited
  * Transmit): each SACKed segment lets one out. The third starts the
@@ -338,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_islost_three_ranges),
         cmocka_unit_test(test_retransmission_stops_at_sacked_data),
         cmocka_unit_test(test_nextseg_rules),
+        cmocka_unit_test(test_nextseg_rule3),
         cmocka_unit_test(test_limited_transmit),
         cmocka_unit_test(test_rto_go_back_skips_sacked),
         cmocka_unit_test(test_second_rto_forgets_scoreboard),
