@@ -29,6 +29,17 @@ static st *open_and_fill(st_conn *k)
     return open_and_write(k, 10 * MSS);
 }
 
+/* Segment 0 lost, 1-3 SACKed in one ACK: IsLost(0), the recovery starts
+ * with segment 0 sent again, nothing else (pipe 7 > cwnd 5). */
+static void recover_segment_0(st *t, const st_conn *k)
+{
+    uint32_t S = k->iss + 1;
+    st_ack_sack(t, k, S, SEG(1), SEG(4));
+    st_expect_run(t, k, SEG(0), MSS, MSS, false);
+    st_expect_none(t);
+    assert_true(st_info(k).in_recovery);
+}
+
 /* RFC 6675 4 Update() and 2's DupAck: blocks within [SND.UNA, SND.MAX)
  * mark data SACKed; an ACK that SACKs nothing new is no duplicate. A
  * D-SACK (RFC 2883: below the cumulative ACK), a block beyond SND.MAX or
@@ -267,8 +278,7 @@ static void test_nextseg_rule3(void **state)
     st_conn k;
     st *t = open_and_fill(&k);
     uint32_t S = k.iss + 1;
-    st_ack_sack(t, &k, S, SEG(1), SEG(4));
-    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    recover_segment_0(t, &k);
     st_ack_sack(t, &k, S, SEG(5), SEG(7), SEG(1), SEG(4));
     st_expect_none(t);                          /* pipe: 0 (resent), 4, 7, 8, 9 = 5 = cwnd */
     st_ack_sack(t, &k, SEG(4), SEG(5), SEG(7)); /* pipe: 4, 7, 8, 9 */
@@ -327,9 +337,7 @@ static void test_rto_during_recovery(void **state)
     st_conn k;
     st *t = open_and_fill(&k);
     uint32_t S = k.iss + 1;
-    st_ack_sack(t, &k, S, SEG(1), SEG(4));
-    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
-    assert_true(st_info(&k).in_recovery);
+    recover_segment_0(t, &k);
     st_expect_timeout(t, &k, ST_S, F_ACK, SEG(0), MSS); /* 1 s after the first send */
     st_expect_none(t);
     synack_tcp_info info = st_info(&k);
