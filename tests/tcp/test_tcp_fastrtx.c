@@ -292,6 +292,39 @@ static void test_karn_after_fast_retransmit(void **state)
     st_free(t);
 }
 
+/* A recovery whose window holds our FIN (sent alone after the write's
+ * segments, the congestion window full: it carries no data) ends only with
+ * an ACK of the FIN, `recover` being SND.MAX past it. The ACK of all data
+ * is partial: the FIN is the next "first unacknowledged segment" (RFC 6582
+ * 3.2 step 5) and goes again at once; its ACK moves FIN-WAIT-1 to
+ * FIN-WAIT-2. */
+static void test_recovery_with_fin(void **state)
+{
+    (void)state;
+    st *t = st_new(st_newreno);
+    st_conn k;
+    st_peer p = {.mss = 1460};
+    st_open_peer(t, &k, &p);
+    uint32_t S = k.iss + 1;
+    st_write(t, &k, 10 * MSS);
+    assert_int_equal(synack_tcp_shutdown(k.c, t->now), 0);
+    st_expect_run(t, &k, S, 10 * MSS, MSS, true);
+    st_expect(t, F_ACK | F_FIN, SEG(10), k.irs + 1, 0, NULL);
+    st_expect_none(t);
+    dupacks(t, &k, S, 3);
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_expect_none(t);
+    st_ack(t, &k, SEG(10)); /* all data, not the FIN: partial */
+    st_expect(t, F_ACK | F_FIN, SEG(10), k.irs + 1, 0, NULL);
+    st_expect_none(t);
+    assert_true(st_info(&k).in_recovery);
+    assert_int_equal(st_stat(t, "tcp_partial_acks"), 1);
+    st_ack(t, &k, SEG(10) + 1);
+    assert_false(st_info(&k).in_recovery);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_FIN_WAIT_2);
+    st_free(t);
+}
+
 /* CUBIC (the default, RFC 9438 4.6): the third duplicate ACK sets
  * ssthresh = flight_size * beta_cubic = 0.7 * 10 segments = 10220, and the
  * Reno inflation of RFC 6582 applies on top: cwnd = ssthresh + 3*SMSS =
@@ -330,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_karn_after_timeout),
         cmocka_unit_test(test_karn_after_fast_retransmit),
         cmocka_unit_test(test_cubic_reduction),
+        cmocka_unit_test(test_recovery_with_fin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
