@@ -153,6 +153,28 @@ static void rxt_segment(const sk_tcb *tcb, uint32_t seq, sk_snd_next *out)
     out->seq = seq;
     out->len = len;
     out->rxt = true;
+    out->rescue = false;
+}
+
+/* RFC 6675 NextSeg (4): "one segment of upto SMSS octets that MUST include
+ * the highest outstanding unSACKed sequence number": the up to SMSS
+ * unSACKed octets that end there (the FIN alone when it is that number). */
+static void rescue_segment(const sk_tcb *tcb, const sk_snd *snd, sk_snd_next *out)
+{
+    uint32_t hi = tcb->snd_max; /* one past the highest unSACKed octet */
+    uint32_t floor = tcb->snd_una;
+    uint16_t n = sk_rangeset_count(&snd->sacked);
+    if (n > 0 && sk_rangeset_at(&snd->sacked, (uint16_t)(n - 1))->right == hi) {
+        n--;
+        hi = sk_rangeset_at(&snd->sacked, n)->left;
+    }
+    if (n > 0)
+        floor = sk_rangeset_at(&snd->sacked, (uint16_t)(n - 1))->right;
+    uint32_t data_end = tcb->snd_una + tcb->snd.len;
+    if (sk_seq_gt(hi, data_end))
+        hi = data_end; /* the FIN: rxt_segment gives it length 0 */
+    rxt_segment(tcb, hi - floor > tcb->snd_mss ? hi - tcb->snd_mss : floor, out);
+    out->rescue = true;
 }
 
 /* ---- entering and leaving a recovery ---- */
@@ -163,6 +185,7 @@ static void enter_recovery(sk_tcb *tcb, sk_snd *snd, uint32_t flight)
     snd->recover = tcb->snd_max;
     snd->high_rxt = tcb->snd_una;
     snd->rxt_due = true; /* RFC 6675 (4.3), RFC 6582 step 3: resend SND.UNA now */
+    snd->rescued = false;
     sk_cc_enter_recovery(&snd->cc, tcb->snd_mss, flight, ctx->now);
     if (tcb->topts & SK_TOPT_SACK) {
         /* RFC 6675 (4.2): cwnd = ssthresh; no inflation, the pipe counts. */
@@ -330,6 +353,15 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
         rxt_segment(tcb, s2, out);
         return out->len > 0;
     }
+    /* Rule (4): once a recovery, the highest unSACKed segment, so that a
+     * loss at the end of the window with nothing new to send waits for no
+     * timeout ("RescueRxt" is RecoveryPoint once it went: a flag). */
+    if (!snd->rescued) {
+        snd->rescued = true;
+        rescue_segment(tcb, snd, out);
+        bool fin = (tcb->flags & SK_TCB_FIN_SENT) && out->seq == data_end;
+        return out->len > 0 || fin;
+    }
     return false;
 }
 
@@ -346,7 +378,7 @@ uint32_t sk_snd_cwnd_room(const sk_tcb *tcb)
     return snd->cc.cwnd > flight ? snd->cc.cwnd - flight : 0;
 }
 
-void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt)
+void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, const sk_snd_next *rxt)
 {
     sk_snd *snd = sk_snd_of(tcb);
     if (!snd)
@@ -358,6 +390,8 @@ void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt)
         return;
     }
     snd->rxt_due = false;
+    if (rxt->rescue)
+        return; /* RFC 6675 NextSeg (4): "HighRxt MUST NOT be updated" */
     uint32_t end = seq + (len ? len : 1);
     if (sk_seq_gt(end, snd->high_rxt))
         snd->high_rxt = end;

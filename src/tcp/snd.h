@@ -52,6 +52,7 @@ typedef struct sk_snd {
     uint32_t sml_end;   /* end of the last segment shorter than the MSS (Minshall) */
     uint8_t mode;       /* enum sk_snd_mode */
     bool rxt_due;       /* SND.UNA must be resent now (fast retransmit, partial ACK) */
+    bool rescued;       /* this recovery's rescue retransmission went (RFC 6675 NextSeg (4)) */
     uint64_t last_send; /* for the restart after idle (RFC 5681 4.1) */
     sk_range ranges[SK_SND_SACK_RANGES];
 } sk_snd;
@@ -86,7 +87,8 @@ void sk_snd_on_rto(sk_tcb *tcb);
 /* What output.c sends next. */
 typedef struct sk_snd_next {
     uint32_t seq, len;
-    bool rxt; /* from below SND.NXT: a retransmission that leaves SND.NXT alone */
+    bool rxt;    /* from below SND.NXT: a retransmission that leaves SND.NXT alone */
+    bool rescue; /* RFC 6675 NextSeg (4): leaves HighRxt alone */
 } sk_snd_next;
 
 /* RFC 6675 NextSeg() during a SACK recovery, limited by cwnd - pipe; or
@@ -98,8 +100,9 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out);
  * the first write: nothing to limit). */
 uint32_t sk_snd_cwnd_room(const sk_tcb *tcb);
 
-/* A segment [seq, seq+len) was just sent; @p rxt as in sk_snd_next. */
-void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt);
+/* A segment [seq, seq+len) was just sent: new data (@p rxt NULL) or what
+ * sk_snd_pick_rxt chose. */
+void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, const sk_snd_next *rxt);
 
 /* Called before sending new data: restart after idle (RFC 5681 4.1). */
 void sk_snd_before_send(sk_tcb *tcb);
