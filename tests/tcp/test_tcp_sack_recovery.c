@@ -289,6 +289,48 @@ static void test_nextseg_rule3(void **state)
     st_free(t);
 }
 
+/* The end of the window lost as well as its start: segments 0 and 9 (the
+ * last, with nothing new to send). IsLost cannot declare segment 9
+ * (nothing is SACKed above it) and rules (1)-(3) do not take it. NextSeg
+ * rule (4): "we provide the opportunity for a single "rescue"
+ * retransmission per entry into loss recovery. If HighACK is greater than
+ * RescueRxt (or RescueRxt is undefined), then one segment of upto SMSS
+ * octets that MUST include the highest outstanding unSACKed sequence
+ * number SHOULD be returned ... HighRxt MUST NOT be updated." The pipe (2
+ * segments) leaves room at once; one rescue only, so the partial ACK that
+ * follows sends nothing. When that number is our FIN, the FIN goes alone. */
+static void test_rescue_retransmission(void **state)
+{
+    (void)state;
+    st_conn k;
+    st *t = open_and_fill(&k);
+    uint32_t S = k.iss + 1;
+    st_ack_sack(t, &k, S, SEG(1), SEG(9));
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_expect_run(t, &k, SEG(9), MSS, MSS, true);
+    st_expect_none(t);
+    assert_int_equal(st_stat(t, "tcp_retransmits"), 2);
+    st_ack(t, &k, SEG(9));
+    st_expect_none(t);
+    assert_true(st_info(&k).in_recovery);
+    st_ack(t, &k, SEG(10));
+    assert_false(st_info(&k).in_recovery);
+    st_free(t);
+
+    t = open_and_fill(&k);
+    S = k.iss + 1;
+    assert_int_equal(synack_tcp_shutdown(k.c, t->now), 0);
+    st_expect(t, F_ACK | F_FIN, SEG(10), k.irs + 1, 0, NULL);
+    st_ack_sack(t, &k, S, SEG(1), SEG(10));
+    st_expect_run(t, &k, SEG(0), MSS, MSS, false);
+    st_expect(t, F_ACK | F_FIN, SEG(10), k.irs + 1, 0, NULL);
+    st_expect_none(t);
+    st_ack(t, &k, SEG(10) + 1);
+    assert_false(st_info(&k).in_recovery);
+    assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_FIN_WAIT_2);
+    st_free(t);
+}
+
 /* RFC 6675 5 (3): on the first and second duplicate ACK, with no loss
  * shown yet, new data may go as far as cwnd - pipe allows (Limited
  * Transmit): each SACKed segment lets one out. The third starts the
@@ -370,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_retransmission_stops_at_sacked_data),
         cmocka_unit_test(test_nextseg_rules),
         cmocka_unit_test(test_nextseg_rule3),
+        cmocka_unit_test(test_rescue_retransmission),
         cmocka_unit_test(test_limited_transmit),
         cmocka_unit_test(test_rto_go_back_skips_sacked),
         cmocka_unit_test(test_second_rto_forgets_scoreboard),
