@@ -26,7 +26,11 @@ int sk_snd_reserve(sk_tcb *tcb)
     if (sk_buf_reserve_extra(&tcb->snd, tcp->ctx, (uint32_t)sizeof(sk_snd)) < 0)
         return SYNACK_ERR_NOMEM;
     sk_snd *snd = sk_snd_of(tcb);
-    sk_cc_init(&snd->cc, cc_ops((synack_cc_algo)tcb->cc_algo), tcb->snd_mss, initial_window(tcb));
+    /* RFC 5681 3.1: "If the SYN or SYN/ACK is lost, the initial window
+     * used by a sender after a correctly transmitted SYN MUST be one
+     * segment consisting of at most SMSS bytes." */
+    uint32_t iw = (tcb->flags & SK_TCB_SYN_RTX) ? tcb->snd_mss : initial_window(tcb);
+    sk_cc_init(&snd->cc, cc_ops((synack_cc_algo)tcb->cc_algo), tcb->snd_mss, iw);
     sk_rangeset_init(&snd->sacked, snd->ranges, SK_SND_SACK_RANGES);
     snd->recover = tcb->snd_una;
     snd->high_rxt = tcb->snd_una;

@@ -30,6 +30,7 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_ACK_NOW    0x0800u /* an ACK must go out at the end of input */
 #define SK_TCB_EOF_READ   0x1000u /* the user has read the end of stream */
 #define SK_TCB_NODELAY    0x2000u /* Nagle's algorithm is off (synack_tcp_set_nodelay) */
+#define SK_TCB_SYN_RTX    0x4000u /* our SYN or SYN-ACK was sent more than once */
 #define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
 /* Options in use on a connection (sk_tcb.topts), negotiated in the SYNs. */
