@@ -29,6 +29,11 @@ typedef struct st_peer {
  * echoing the SYN-ACK's when agreed) and accepts. Leaves nothing pending. */
 void st_open_peer(st *t, st_conn *k, const st_peer *p);
 
+/* An active open (st_active_open's ports and ISN, peer MSS 1460) whose
+ * first SYN is lost: the SYN goes again after the initial RTO (1 s), the
+ * SYN-ACK answers that one. Leaves nothing pending. */
+void st_open_after_syn_loss(st *t, st_conn *k);
+
 /* A config tweak for st_new: NewReno (SYNACK_CC_NEWRENO). */
 void st_newreno(synack_config *cfg);
 

@@ -112,6 +112,26 @@ static void test_initial_window_configured(void **state)
     st_free(t);
 }
 
+/* RFC 5681 3.1: "If the SYN or SYN/ACK is lost, the initial window used
+ * by a sender after a correctly transmitted SYN MUST be one segment
+ * consisting of at most SMSS bytes." */
+static void test_initial_window_after_syn_loss(void **state)
+{
+    (void)state;
+    st *t = st_new(st_newreno);
+    st_conn k;
+    st_open_after_syn_loss(t, &k);
+    uint32_t S = k.iss + 1;
+    st_write(t, &k, 30000);
+    st_expect_run(t, &k, S, MSS, MSS, false);
+    st_expect_none(t);
+    assert_int_equal(st_info(&k).cwnd, MSS);
+    st_ack(t, &k, S + MSS); /* slow start from there */
+    st_expect_run(t, &k, S + MSS, 2 * MSS, MSS, false);
+    st_expect_none(t);
+    st_free(t);
+}
+
 /* RFC 5681 3.1 slow start with RFC 3465 2.2 byte counting, L = 2: each ACK
  * grows cwnd by min(bytes acknowledged, 2*SMSS). An ACK of two segments
  * opens room for four; an ACK of four grows cwnd by two segments only. */
@@ -360,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_initial_window_rfc6928),
         cmocka_unit_test(test_initial_window_large_mss),
         cmocka_unit_test(test_initial_window_configured),
+        cmocka_unit_test(test_initial_window_after_syn_loss),
         cmocka_unit_test(test_slow_start_abc),
         cmocka_unit_test(test_cwnd_not_grown_by_small_flight),
         cmocka_unit_test(test_rto_one_segment_then_slow_start),

@@ -164,6 +164,25 @@ static void test_rtt_from_timestamps(void **state)
     st_free(t);
 }
 
+/* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
+ * and the TCP implementation is using an RTO less than 3 seconds, the RTO
+ * MUST be re-initialized to 3 seconds when data transmission begins". The
+ * SYN went twice (Karn: no sample): the first data waits 3 s. */
+static void test_rto_3s_after_syn_timeout(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_open_after_syn_loss(t, &k);
+    synack_tcp_info info = st_info(&k);
+    assert_int_equal(info.srtt_us, 0);
+    assert_int_equal(info.rto_us, 3000000);
+    st_write(t, &k, 100);
+    st_expect(t, F_ACK | F_PSH, k.iss + 1, k.irs + 1, 100, NULL);
+    st_expect_timeout(t, &k, 3 * ST_S, F_ACK | F_PSH, k.iss + 1, 100);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_clock_granularity),
         cmocka_unit_test(test_backoff_doubles_to_rto_max),
         cmocka_unit_test(test_rtt_from_timestamps),
+        cmocka_unit_test(test_rto_3s_after_syn_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
