@@ -38,27 +38,11 @@ void st_open_peer(st *t, st_conn *k, const st_peer *p)
 
 void st_open_after_syn_loss(st *t, st_conn *k)
 {
-    memset(k, 0, sizeof(*k));
-    k->peer_port = ST_PORT;
-    k->irs = ST_PEER_ISN;
-    assert_int_equal(synack_tcp_connect(t->stack, ST_REMOTE, ST_PORT, 0, t->now, &k->c), 0);
-    st_seg s;
-    assert_true(st_next(t, &s));
-    assert_int_equal(s.flags, F_SYN);
-    k->iss = s.seq;
-    k->port = s.sport;
+    st_connect(t, k);
     uint64_t sent = t->now;
     assert_int_equal(st_wait_output(t, 2 * ST_S), sent + ST_S);
     st_expect(t, F_SYN, k->iss, 0, 0, NULL);
-    sk_tcp_opts o = {0};
-    o.has_mss = true;
-    o.mss = 1460;
-    assert_int_equal(
-        st_inject(t, k->peer_port, k->port, F_SYN | F_ACK, k->irs, k->iss + 1, ST_WIN, &o, NULL, 0),
-        0);
-    st_expect(t, F_ACK, k->iss + 1, k->irs + 1, 0, NULL);
-    st_expect_none(t);
-    assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
+    st_answer_syn(t, k, 1460);
 }
 
 void st_newreno(synack_config *cfg)
