@@ -121,6 +121,9 @@ typedef struct synack_config {
                                   6928's min(10*MSS, max(2*MSS, 14600 bytes)); default 0 */
     bool tcp_nodelay;          /**< new connections start with Nagle's algorithm off (RFC 9293
                                   3.7.4; synack_tcp_set_nodelay per connection); default false */
+    bool tcp_limited_transmit; /**< without SACK, each of the first two duplicate ACKs sends one
+                                  new segment (RFC 3042; RFC 5681 3.2 SHOULD); with SACK the
+                                  RFC 6675 pipe does this anyway; default true */
     /* ---- TCP keep-alive (RFC 1122 4.2.3.6, RFC 9293 3.8.4) ---- */
     bool tcp_keepalive;              /**< new connections send keep-alive probes when idle
                                         (SO_KEEPALIVE; synack_tcp_set_keepalive per connection);

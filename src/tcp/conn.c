@@ -350,6 +350,14 @@ void sk_tcb_established(sk_tcb *tcb)
     sk_tcb_set_state(tcb, SYNACK_TCP_ESTABLISHED);
     tcp->ctx->stats.tcp_conn_established++;
     tcb->flags |= SK_TCB_SYN_ACKED;
+    /* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
+     * and the TCP implementation is using an RTO less than 3 seconds, the
+     * RTO MUST be re-initialized to 3 seconds when data transmission
+     * begins" (with no sample: Karn's rule gives none then). */
+    uint64_t three_s =
+        tcp->cfg->tcp_rto_max_ns < 3000000000ULL ? tcp->cfg->tcp_rto_max_ns : 3000000000ULL;
+    if ((tcb->cc_algo & SK_CC_SYN_RTX) && tcb->srtt_us == 0 && tcb->rto_us < three_s / 1000)
+        tcb->rto_us = (uint32_t)(three_s / 1000);
     if (tcb->listener) {
         sk_listen *lst = tcb->listener->lst;
         tcb->qnext = NULL;

@@ -78,7 +78,7 @@ static int listen_input(sk_tcp *tcp, sk_tcb *l, const sk_seg *s, uint32_t iss_fl
     /* Options pass to children, over the stack-wide defaults either way. */
     const uint16_t inherited = SK_TCB_NODELAY | SK_TCB_KEEPALIVE;
     c->flags = (uint16_t)((c->flags & ~inherited) | SK_TCB_PASSIVE | (l->flags & inherited));
-    c->cc_algo = l->cc_algo;
+    c->cc_algo = l->cc_algo & SK_CC_ALGO_MASK;
     c->irs = s->h.seq;
     c->rcv_nxt = s->h.seq + 1;
     c->rcv_adv = c->rcv_nxt;

@@ -214,7 +214,7 @@ static bool send_rxt(sk_tcb *tcb, const sk_snd_next *nx)
     if ((tcb->flags & SK_TCB_RTT_TIMING) &&
         sk_seq_in(tcb->rtt_seq, nx->seq, nx->seq + nx->len + (fin ? 1 : 0)))
         tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
-    sk_snd_sent(tcb, nx->seq, nx->len + (fin ? 1 : 0), true);
+    sk_snd_sent(tcb, nx->seq, nx->len + (fin ? 1 : 0), nx);
     if (!sk_timer_armed(&tcb->rtx_timer))
         sk_tcb_arm_rtx(tcb);
     return true;
@@ -279,7 +279,7 @@ static bool send_next(sk_tcb *tcb)
         tcb->rtt_seq = tcb->snd_nxt;
         tcb->rtt_start = tcp->ctx->now;
     }
-    sk_snd_sent(tcb, tcb->snd_nxt, n, false);
+    sk_snd_sent(tcb, tcb->snd_nxt, n, NULL);
     tcb->snd_nxt += n + (fin ? 1 : 0);
     if (fin)
         tcb->flags |= SK_TCB_FIN_SENT;

@@ -26,7 +26,12 @@ int sk_snd_reserve(sk_tcb *tcb)
     if (sk_buf_reserve_extra(&tcb->snd, tcp->ctx, (uint32_t)sizeof(sk_snd)) < 0)
         return SYNACK_ERR_NOMEM;
     sk_snd *snd = sk_snd_of(tcb);
-    sk_cc_init(&snd->cc, cc_ops((synack_cc_algo)tcb->cc_algo), tcb->snd_mss, initial_window(tcb));
+    /* RFC 5681 3.1: "If the SYN or SYN/ACK is lost, the initial window
+     * used by a sender after a correctly transmitted SYN MUST be one
+     * segment consisting of at most SMSS bytes." */
+    uint32_t iw = (tcb->cc_algo & SK_CC_SYN_RTX) ? tcb->snd_mss : initial_window(tcb);
+    sk_cc_init(&snd->cc, cc_ops((synack_cc_algo)(tcb->cc_algo & SK_CC_ALGO_MASK)), tcb->snd_mss,
+               iw);
     sk_rangeset_init(&snd->sacked, snd->ranges, SK_SND_SACK_RANGES);
     snd->recover = tcb->snd_una;
     snd->high_rxt = tcb->snd_una;
@@ -37,7 +42,7 @@ int sk_snd_reserve(sk_tcb *tcb)
 
 void sk_snd_set_cc(sk_tcb *tcb, synack_cc_algo algo)
 {
-    tcb->cc_algo = (uint8_t)algo;
+    tcb->cc_algo = (uint8_t)((tcb->cc_algo & ~SK_CC_ALGO_MASK) | (unsigned)algo);
     sk_snd *snd = sk_snd_of(tcb);
     if (!snd || snd->cc.ops == cc_ops(algo))
         return;
@@ -153,6 +158,28 @@ static void rxt_segment(const sk_tcb *tcb, uint32_t seq, sk_snd_next *out)
     out->seq = seq;
     out->len = len;
     out->rxt = true;
+    out->rescue = false;
+}
+
+/* RFC 6675 NextSeg (4): "one segment of upto SMSS octets that MUST include
+ * the highest outstanding unSACKed sequence number": the up to SMSS
+ * unSACKed octets that end there (the FIN alone when it is that number). */
+static void rescue_segment(const sk_tcb *tcb, const sk_snd *snd, sk_snd_next *out)
+{
+    uint32_t hi = tcb->snd_max; /* one past the highest unSACKed octet */
+    uint32_t floor = tcb->snd_una;
+    uint16_t n = sk_rangeset_count(&snd->sacked);
+    if (n > 0 && sk_rangeset_at(&snd->sacked, (uint16_t)(n - 1))->right == hi) {
+        n--;
+        hi = sk_rangeset_at(&snd->sacked, n)->left;
+    }
+    if (n > 0)
+        floor = sk_rangeset_at(&snd->sacked, (uint16_t)(n - 1))->right;
+    uint32_t data_end = tcb->snd_una + tcb->snd.len;
+    if (sk_seq_gt(hi, data_end))
+        hi = data_end; /* the FIN: rxt_segment gives it length 0 */
+    rxt_segment(tcb, hi - floor > tcb->snd_mss ? hi - tcb->snd_mss : floor, out);
+    out->rescue = true;
 }
 
 /* ---- entering and leaving a recovery ---- */
@@ -163,6 +190,7 @@ static void enter_recovery(sk_tcb *tcb, sk_snd *snd, uint32_t flight)
     snd->recover = tcb->snd_max;
     snd->high_rxt = tcb->snd_una;
     snd->rxt_due = true; /* RFC 6675 (4.3), RFC 6582 step 3: resend SND.UNA now */
+    snd->rescued = false;
     sk_cc_enter_recovery(&snd->cc, tcb->snd_mss, flight, ctx->now);
     if (tcb->topts & SK_TOPT_SACK) {
         /* RFC 6675 (4.2): cwnd = ssthresh; no inflation, the pipe counts. */
@@ -224,15 +252,19 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
         }
         if (!dup)
             break;
-        snd->dupacks++;
+        if (snd->dupacks++ == 0)
+            snd->lt_from = tcb->snd_max;
         /* RFC 5681 3.2 step 2 / RFC 6675 5 (1)-(2): the third duplicate ACK,
          * or SACKed data showing SND.UNA lost; RFC 6582 3.2 step 1: only when
          * the ACK covers more than `recover`, so that one window's losses
          * halve the window once. */
         if ((snd->dupacks >= SK_SND_DUPTHRESH ||
              (sack && sk_seq_gt(lost_below(tcb, snd), tcb->snd_una))) &&
-            sk_seq_ge(tcb->snd_una, snd->recover))
-            enter_recovery(tcb, snd, flight_before);
+            sk_seq_ge(tcb->snd_una, snd->recover)) {
+            /* RFC 5681 3.2 (2): "additional data sent in limited transmit
+             * MUST NOT be included in this calculation" of ssthresh. */
+            enter_recovery(tcb, snd, snd->lt_from - una_before);
+        }
         break;
     case SK_SND_RECOVERY:
         if (dup) {
@@ -328,6 +360,15 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
         rxt_segment(tcb, s2, out);
         return out->len > 0;
     }
+    /* Rule (4): once a recovery, the highest unSACKed segment, so that a
+     * loss at the end of the window with nothing new to send waits for no
+     * timeout ("RescueRxt" is RecoveryPoint once it went: a flag). */
+    if (!snd->rescued) {
+        snd->rescued = true;
+        rescue_segment(tcb, snd, out);
+        bool fin = (tcb->flags & SK_TCB_FIN_SENT) && out->seq == data_end;
+        return out->len > 0 || fin;
+    }
     return false;
 }
 
@@ -347,12 +388,13 @@ uint32_t sk_snd_cwnd_room(const sk_tcb *tcb)
      * outstanding data remains less than or equal to the congestion window
      * plus 2*SMSS". With SACK the scoreboard does this already: what the
      * duplicate ACK SACKed leaves the flight. */
-    if (snd->mode == SK_SND_OPEN && !(tcb->topts & SK_TOPT_SACK))
+    if (snd->mode == SK_SND_OPEN && !(tcb->topts & SK_TOPT_SACK) &&
+        tcb->tcp->cfg->tcp_limited_transmit)
         cwnd += (snd->dupacks < 2 ? snd->dupacks : 2) * (uint32_t)tcb->snd_mss;
     return cwnd > flight ? cwnd - flight : 0;
 }
 
-void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt)
+void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, const sk_snd_next *rxt)
 {
     sk_snd *snd = sk_snd_of(tcb);
     if (!snd)
@@ -364,6 +406,8 @@ void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt)
         return;
     }
     snd->rxt_due = false;
+    if (rxt->rescue)
+        return; /* RFC 6675 NextSeg (4): "HighRxt MUST NOT be updated" */
     uint32_t end = seq + (len ? len : 1);
     if (sk_seq_gt(end, snd->high_rxt))
         snd->high_rxt = end;

@@ -47,9 +47,12 @@ typedef struct sk_snd {
                            then (exclusive): a full ACK reaches it */
     uint32_t high_rxt;  /* RFC 6675 HighRxt (exclusive end of what recovery resent) */
     uint32_t dupacks;
+    uint32_t lt_from;   /* SND.MAX at the first duplicate ACK: what went past it
+                           went by Limited Transmit (RFC 6675 5 (3)) */
     uint32_t sml_end;   /* end of the last segment shorter than the MSS (Minshall) */
     uint8_t mode;       /* enum sk_snd_mode */
     bool rxt_due;       /* SND.UNA must be resent now (fast retransmit, partial ACK) */
+    bool rescued;       /* this recovery's rescue retransmission went (RFC 6675 NextSeg (4)) */
     uint64_t last_send; /* for the restart after idle (RFC 5681 4.1) */
     sk_range ranges[SK_SND_SACK_RANGES];
 } sk_snd;
@@ -84,7 +87,8 @@ void sk_snd_on_rto(sk_tcb *tcb);
 /* What output.c sends next. */
 typedef struct sk_snd_next {
     uint32_t seq, len;
-    bool rxt; /* from below SND.NXT: a retransmission that leaves SND.NXT alone */
+    bool rxt;    /* from below SND.NXT: a retransmission that leaves SND.NXT alone */
+    bool rescue; /* RFC 6675 NextSeg (4): leaves HighRxt alone */
 } sk_snd_next;
 
 /* RFC 6675 NextSeg() during a SACK recovery, limited by cwnd - pipe; or
@@ -96,8 +100,9 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out);
  * the first write: nothing to limit). */
 uint32_t sk_snd_cwnd_room(const sk_tcb *tcb);
 
-/* A segment [seq, seq+len) was just sent; @p rxt as in sk_snd_next. */
-void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, bool rxt);
+/* A segment [seq, seq+len) was just sent: new data (@p rxt NULL) or what
+ * sk_snd_pick_rxt chose. */
+void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, const sk_snd_next *rxt);
 
 /* Called before sending new data: restart after idle (RFC 5681 4.1). */
 void sk_snd_before_send(sk_tcb *tcb);

@@ -32,7 +32,7 @@ int synack_tcp_get_info(const synack_tcp *c, synack_tcp_info *info)
         return SYNACK_ERR_INVAL;
     memset(info, 0, sizeof(*info));
     info->state = (synack_tcp_state)c->state;
-    info->cc = (synack_cc_algo)c->cc_algo;
+    info->cc = (synack_cc_algo)(c->cc_algo & SK_CC_ALGO_MASK);
     info->mss = c->snd_mss;
     info->snd_wnd = c->snd_wnd;
     info->flight = c->snd_max - c->snd_una;

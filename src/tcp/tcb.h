@@ -33,6 +33,11 @@ enum sk_conn_kind { SK_CONN_TCB = 1, SK_CONN_TW = 2, SK_CONN_LISTENER = 3 };
 #define SK_TCB_KEEPALIVE  0x4000u /* keep-alive probes when idle (synack_tcp_set_keepalive) */
 #define SK_TCB_SOFT_ERR   0x8000u /* an ICMP soft error came: a timeout reports HOSTUNREACH */
 
+/* sk_tcb.cc_algo: the algorithm in the low bits, and one fact about the
+ * handshake kept there because sk_tcb.flags has no bit left. */
+#define SK_CC_ALGO_MASK 0x0fu
+#define SK_CC_SYN_RTX   0x80u /* our SYN or SYN-ACK was sent more than once */
+
 /* Options in use on a connection (sk_tcb.topts), negotiated in the SYNs. */
 #define SK_TOPT_TS   0x01u /* timestamps (RFC 7323 3) */
 #define SK_TOPT_SACK 0x02u /* SACK (RFC 2018) */
@@ -74,7 +79,8 @@ struct synack_tcp {
     uint8_t snd_wscale; /* shift of the windows the peer sends (0 without scaling) */
     uint8_t rcv_wscale; /* shift of the windows we send */
     uint8_t topts;      /* SK_TOPT_*: what was negotiated */
-    uint8_t cc_algo;    /* synack_cc_algo; the state lives with the send ring (snd.h) */
+    uint8_t cc_algo;    /* synack_cc_algo (SK_CC_ALGO_MASK) and SK_CC_SYN_RTX; the state
+                           lives with the send ring (snd.h) */
     uint16_t snd_mss;   /* effective send MSS (RFC 9293 3.7.1) */
 
     /* Retransmission (RFC 6298), in microseconds. */

@@ -202,6 +202,7 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
         tcb->rtx_count++;
         /* Karn: the SYN's RTT is unknown once it was sent twice. */
         tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
+        tcb->cc_algo |= SK_CC_SYN_RTX;
         sk_tcp_send_syn(tcb);
         sk_tcb_arm_rtx(tcb);
         clamp_rtx(tcb, tcb->opened_at + cfg->tcp_syn_timeout_ns);

@@ -393,7 +393,7 @@ void st_passive_open(st *t, st_conn *k, uint16_t mss)
     assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
 }
 
-void st_active_open(st *t, st_conn *k, uint16_t mss)
+void st_connect(st *t, st_conn *k)
 {
     memset(k, 0, sizeof(*k));
     k->peer_port = ST_PORT;
@@ -404,6 +404,16 @@ void st_active_open(st *t, st_conn *k, uint16_t mss)
     assert_int_equal(s.flags, F_SYN);
     k->iss = s.seq;
     k->port = s.sport;
+}
+
+void st_active_open(st *t, st_conn *k, uint16_t mss)
+{
+    st_connect(t, k);
+    st_answer_syn(t, k, mss);
+}
+
+void st_answer_syn(st *t, const st_conn *k, uint16_t mss)
+{
     sk_tcp_opts o;
     assert_int_equal(st_inject(t, k->peer_port, k->port, F_SYN | F_ACK, k->irs, k->iss + 1, ST_WIN,
                                mss_opt(&o, mss), NULL, 0),

@@ -160,6 +160,10 @@ void st_passive_open(st *t, st_conn *k, uint16_t mss);
 /* Connects to ST_PORT, answers SYN+ACK with ISN ST_PEER_ISN (MSS @p mss, none
  * if 0), expects the ACK. Leaves no segment pending. */
 void st_active_open(st *t, st_conn *k, uint16_t mss);
+/* Its two halves: connects and expects the SYN (k's ports and ISS set)... */
+void st_connect(st *t, st_conn *k);
+/* ... and answers with the SYN+ACK, expecting the ACK. */
+void st_answer_syn(st *t, const st_conn *k, uint16_t mss);
 /* Injects a segment from the peer on @p k's 4-tuple with window ST_WIN. */
 int st_in(st *t, const st_conn *k, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
           size_t len);
