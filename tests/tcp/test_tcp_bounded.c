@@ -432,13 +432,11 @@ static void test_nonsense_sack_peer(void **state)
     st_free(t);
 }
 
-/* RFC 2018 8 / RFC 6675 5.1: a SACK names data the receiver holds; one
- * of data never sent (above SND.MAX, or running past it) is not believed,
- * so it neither starts a fast retransmit nor hides real data from the
- * retransmission: at the timeout SND.UNA's segment goes again. */
-static void test_sack_of_unsent_data_is_not_believed(void **state)
+/* Opens, sends ten segments, lets @p hostile answer them with ACKs of
+ * SND.UNA only, and expects SND.UNA's segment again at the first timeout,
+ * one RTO after it was sent; then the peer behaves and all arrives. */
+static void expect_left_edge_resent(void (*hostile)(st *t, const st_conn *k, uint32_t max))
 {
-    (void)state;
     st *t = st_new(NULL);
     st_conn k;
     uint32_t written;
@@ -446,22 +444,60 @@ static void test_sack_of_unsent_data_is_not_believed(void **state)
     const uint32_t S = k.iss + 1, R = k.irs + 1;
     assert_int_equal(max, S + 10 * 1460);
     uint64_t sent_at = t->now;
+    hostile(t, &k, max);
+    uint64_t rto = (uint64_t)info_of(&k).rto_us * ST_US;
+    assert_true(st_wait_output(t, rto) != UINT64_MAX);
+    st_expect_at(t, F_ACK, S, R, 1460, sent_at + rto);
+    behave_until(t, &k, &written, written);
+    st_free(t);
+}
+
+static void sack_unsent(st *t, const st_conn *k, uint32_t max)
+{
+    const uint32_t S = k->iss + 1;
     for (uint32_t i = 0; i < 5; i++) {
         sk_tcp_opts so = {0};
         so.nsack = 3;
         so.sack[0] = (sk_tcp_sack_block){max + i * 1460, max + (i + 1) * 1460};
         so.sack[1] = (sk_tcp_sack_block){S + 1460, max + 1}; /* past SND.MAX by one */
         so.sack[2] = (sk_tcp_sack_block){S, max + 100000};
-        st_inject(t, k.peer_port, k.port, F_ACK, R, S, ST_WIN, &so, NULL, 0);
+        st_inject(t, k->peer_port, k->port, F_ACK, k->irs + 1, S, ST_WIN, &so, NULL, 0);
         st_expect_none(t); /* no fast retransmit */
-        assert_int_equal(info_of(&k).sacked, 0);
-        assert_false(info_of(&k).in_recovery);
+        assert_int_equal(info_of(k).sacked, 0);
+        assert_false(info_of(k).in_recovery);
     }
-    uint64_t rto = (uint64_t)info_of(&k).rto_us * ST_US;
-    assert_true(st_wait_output(t, rto) != UINT64_MAX);
-    st_expect_at(t, F_ACK, S, R, 1460, sent_at + rto);
-    behave_until(t, &k, &written, written);
-    st_free(t);
+}
+
+/* RFC 2018 8 / RFC 6675 5.1: a SACK names data the receiver holds; one
+ * of data never sent (above SND.MAX, or running past it) is not believed,
+ * so it neither starts a fast retransmit nor hides real data from the
+ * retransmission: at the timeout SND.UNA's segment goes again. */
+static void test_sack_of_unsent_data_is_not_believed(void **state)
+{
+    (void)state;
+    expect_left_edge_resent(sack_unsent);
+}
+
+static void sack_all_sent(st *t, const st_conn *k, uint32_t max)
+{
+    const uint32_t S = k->iss + 1;
+    sk_tcp_opts so = {0};
+    so.nsack = 1;
+    so.sack[0] = (sk_tcp_sack_block){S, max};
+    st_inject(t, k->peer_port, k->port, F_ACK, k->irs + 1, S, ST_WIN, &so, NULL, 0);
+    assert_int_equal(info_of(k).sacked, max - S);
+    st_drain(t);
+}
+
+/* RFC 2018 8: "The data sender MUST retransmit the segment at the left
+ * edge of the window after a retransmit timeout, whether or not the SACK
+ * bit is on for that segment." A peer that SACKs all it was sent and never
+ * ACKs it (it reneged, or lies) still gets SND.UNA's segment again at the
+ * first timeout, not only after a second one. */
+static void test_sacked_left_edge_is_resent_at_timeout(void **state)
+{
+    (void)state;
+    expect_left_edge_resent(sack_all_sent);
 }
 
 /* ---- 4. many connections ---- */
@@ -574,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order_only_peer),
         cmocka_unit_test(test_nonsense_sack_peer),
         cmocka_unit_test(test_sack_of_unsent_data_is_not_believed),
+        cmocka_unit_test(test_sacked_left_edge_is_resent_at_timeout),
         cmocka_unit_test(test_syn_flood_stays_in_backlog),
         cmocka_unit_test(test_syn_flood_stays_in_max_conns),
     };
