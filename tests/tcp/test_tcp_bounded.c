@@ -108,6 +108,42 @@ static uint32_t write_until_full(st *t, const st_conn *k, uint32_t *off)
 
 /* ---- 1. a peer that never reads ---- */
 
+/* Takes the zero-window probe just sent, <SEQ=SND.UNA-1><ACK=RCV.NXT>
+ * <CTL=ACK> with no data (RFC 9293 3.8.6.1; SND.UNA - 1 as Linux and BSD,
+ * so that a forged window cannot pull data out), and answers it with the
+ * window still zero. */
+static void answer_probe(st *t, const st_conn *k, uint32_t una)
+{
+    st_expect(t, F_ACK, una - 1, k->irs + 1, 0, NULL);
+    st_expect_none(t);
+    st_in_w(t, k, F_ACK, k->irs + 1, una, 0, NULL, 0);
+    st_expect_none(t);
+    assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
+}
+
+/* The window opens at last: the data follows at once, from SND.UNA. */
+static void expect_window_opens(st *t, const st_conn *k, uint32_t una)
+{
+    st_in_w(t, k, F_ACK, k->irs + 1, una, ST_WIN, NULL, 0);
+    st_seg s;
+    assert_true(st_next(t, &s));
+    assert_int_equal(s.seq, una);
+    assert_int_equal(s.len, 1460);
+}
+
+/* Opens, fills the send buffer (its first flight goes out) and forgets
+ * what was sent. @return the flight. */
+static uint32_t open_and_fill(st *t, st_conn *k, uint32_t *off)
+{
+    st_passive_open(t, k, 1460);
+    *off = 0;
+    assert_int_equal(write_until_full(t, k, off), t->cfg.tcp_sndbuf);
+    uint32_t flight = info_of(k).flight;
+    assert_true(flight > 1460 && flight < t->cfg.tcp_sndbuf);
+    st_drain(t);
+    return flight;
+}
+
 /* The peer takes the first flight, ACKs it with a zero window and never
  * opens it again; it answers every probe. RFC 9293 3.8.6.1: the sender
  * probes the zero window, the interval growing exponentially (RFC 6298
@@ -120,13 +156,9 @@ static void test_zero_window_peer(void **state)
     (void)state;
     st *t = st_new(NULL);
     st_conn k;
-    st_passive_open(t, &k, 1460);
-    uint32_t S = k.iss + 1, R = k.irs + 1, off = 0;
-    const uint32_t sndbuf = t->cfg.tcp_sndbuf;
-    assert_int_equal(write_until_full(t, &k, &off), sndbuf);
-    uint32_t flight = info_of(&k).flight;
-    assert_true(flight > 0 && flight < sndbuf);
-    st_drain(t);
+    uint32_t off;
+    const uint32_t flight = open_and_fill(t, &k, &off);
+    const uint32_t S = k.iss + 1, R = k.irs + 1, sndbuf = t->cfg.tcp_sndbuf;
     /* The peer ACKs all it got and closes the window. */
     st_in_w(t, &k, F_ACK, R, S + flight, 0, NULL, 0);
     st_expect_none(t);
@@ -145,32 +177,56 @@ static void test_zero_window_peer(void **state)
     while (t->now - start < 3 * 3600 * ST_S) {
         uint64_t when = st_wait_output(t, rto_max + ST_S);
         assert_true(when != UINT64_MAX);
-        /* The probe: <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>, no data. */
-        st_expect(t, F_ACK, una - 1, R, 0, NULL);
-        st_expect_none(t);
+        answer_probe(t, &k, una);
         assert_int_equal(when - prev, gap);
         if (gap == rto_max)
             capped++;
         prev = when;
         gap = gap * 2 < rto_max ? gap * 2 : rto_max;
         probes++;
-        /* The answer: still nothing read, window still zero. */
-        st_in_w(t, &k, F_ACK, R, una, 0, NULL, 0);
-        st_expect_none(t);
         assert_int_equal(synack_tcp_send(k.c, more, sizeof more, t->now), SYNACK_ERR_AGAIN);
         assert_int_equal(synack_tcp_snd_queued(k.c), sndbuf);
-        assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
         expect_no_growth(t, &m, "zero-window probing");
     }
     assert_true(probes > 150); /* three hours at one a minute, most of it */
     assert_true(capped > 150); /* the interval stopped growing at rto_max */
     assert_int_equal(st_stat(t, "tcp_conn_timed_out"), 0);
-    /* The window opens: the data follows at once, from SND.UNA. */
-    st_in_w(t, &k, F_ACK, R, una, ST_WIN, NULL, 0);
-    st_seg s;
-    assert_true(st_next(t, &s));
-    assert_int_equal(s.seq, una);
-    assert_int_equal(s.len, 1460);
+    expect_window_opens(t, &k, una);
+    st_free(t);
+}
+
+/* The peer takes a flight, ACKs its first segment only and shrinks its
+ * window to zero (RFC 9293 3.8.6 says it SHOULD NOT; the sender "MUST be
+ * robust against window shrinking"), then answers whatever comes with a
+ * zero window, forever. The data beyond the window is unacknowledged, so
+ * the retransmission timer runs, not the persist timer; still, something
+ * must reach the peer at each expiry so that its answer (and a window it
+ * opens) can come back (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: the
+ * connection stays open while the probes are answered). */
+static void test_shrunk_window_peer(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    uint32_t off;
+    open_and_fill(t, &k, &off);
+    const uint32_t una = k.iss + 1 + 1460;
+    st_in_w(t, &k, F_ACK, k.irs + 1, una, 0, NULL, 0);
+    st_expect_none(t);
+    countalloc_mark m = countalloc_mark_now(&t->alloc);
+    uint64_t start = t->now, prev = t->now;
+    int probes = 0;
+    while (t->now - start < 3600 * ST_S) {
+        uint64_t when = st_wait_output(t, t->cfg.tcp_rto_max_ns);
+        assert_true(when != UINT64_MAX); /* never longer than rto_max apart */
+        assert_true(when - prev <= t->cfg.tcp_rto_max_ns);
+        prev = when;
+        answer_probe(t, &k, una); /* nothing goes past the window */
+        probes++;
+        expect_no_growth(t, &m, "shrunk window");
+    }
+    assert_true(probes > 50);
+    expect_window_opens(t, &k, una);
     st_free(t);
 }
 
@@ -607,6 +663,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_window_peer),
+        cmocka_unit_test(test_shrunk_window_peer),
         cmocka_unit_test(test_out_of_order_only_peer),
         cmocka_unit_test(test_nonsense_sack_peer),
         cmocka_unit_test(test_sack_of_unsent_data_is_not_believed),
