@@ -230,6 +230,54 @@ static void test_shrunk_window_peer(void **state)
     st_free(t);
 }
 
+/* The other direction: the application never reads, the peer keeps
+ * pushing. RFC 9293 3.10.7.4: once the receive window is zero no text is
+ * acceptable; each segment (zero-window probes of one byte, full
+ * segments, text past the window) draws an ACK of RCV.NXT with a zero
+ * window. The receive ring holds exactly tcp_rcvbuf bytes and nothing
+ * more is allocated; when the application reads, the stream is whole. */
+static void test_unread_receive_buffer(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    st_passive_open(t, &k, 1460);
+    const uint32_t S = k.iss + 1, R = k.irs + 1, rcvbuf = t->cfg.tcp_rcvbuf;
+    uint8_t buf[1460];
+    uint32_t off = 0;
+    while (off < rcvbuf) {
+        uint32_t len = rcvbuf - off < sizeof buf ? rcvbuf - off : (uint32_t)sizeof buf;
+        fill(buf, off, len);
+        st_in(t, &k, F_ACK, R + off, S, buf, len);
+        off += len;
+        st_seg a;
+        st_expect(t, F_ACK, S, R + off, 0, &a);
+        assert_int_equal(a.win, rcvbuf - off);
+    }
+    countalloc_mark m = countalloc_mark_now(&t->alloc);
+    uint32_t x = 99;
+    for (int i = 0; i < 3000; i++) {
+        uint32_t at = rcvbuf + (i % 3 == 0 ? 0 : rnd(&x) % 100000);
+        uint32_t len = i % 3 == 0 ? 1 : 1 + rnd(&x) % (uint32_t)sizeof buf;
+        fill(buf, at, len);
+        st_in(t, &k, F_ACK, R + at, S, buf, len);
+        st_seg a;
+        st_expect(t, F_ACK, S, R + rcvbuf, 0, &a);
+        st_expect_none(t);
+        assert_int_equal(a.win, 0);
+        assert_int_equal(synack_tcp_rcv_queued(k.c), rcvbuf);
+        expect_no_growth(t, &m, "pushing into a zero window");
+        st_advance(t, 100 * ST_MS);
+        st_drain(t);
+    }
+    static uint8_t got[65535];
+    assert_true(rcvbuf <= sizeof got);
+    assert_int_equal(synack_tcp_recv(k.c, got, sizeof got, t->now), rcvbuf);
+    for (uint32_t i = 0; i < rcvbuf; i++)
+        assert_int_equal(got[i], stream_byte(i));
+    st_free(t);
+}
+
 /* ---- 2. a peer that sends only out-of-order data ---- */
 
 /* Fails unless the SACK blocks of @p a are valid (RFC 2018 3, 4; RFC 2883
@@ -664,6 +712,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_window_peer),
         cmocka_unit_test(test_shrunk_window_peer),
+        cmocka_unit_test(test_unread_receive_buffer),
         cmocka_unit_test(test_out_of_order_only_peer),
         cmocka_unit_test(test_nonsense_sack_peer),
         cmocka_unit_test(test_sack_of_unsent_data_is_not_believed),
