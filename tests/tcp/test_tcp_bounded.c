@@ -707,6 +707,61 @@ static void test_syn_flood_stays_in_max_conns(void **state)
     st_free(t);
 }
 
+static void tweak_few_time_waits(synack_config *cfg)
+{
+    cfg->tcp_max_time_wait = 8;
+}
+
+/* Thousands of short connections the stack closes first, each leaving a
+ * TIME-WAIT (RFC 9293 3.6: 2 MSL). A released connection shrinks to a
+ * compact entry (DESIGN.md 2a); tcp_max_time_wait bounds them: with the
+ * table full the connection ends at once (counted). Memory stays at that
+ * many entries' worth, and nothing more is allocated per connection than
+ * the TCB it frees again. */
+static void test_time_wait_stays_in_max_time_wait(void **state)
+{
+    (void)state;
+    st *t = st_new(tweak_few_time_waits);
+    const uint32_t limit = t->cfg.tcp_max_time_wait;
+    synack_tcp *l;
+    assert_int_equal(synack_tcp_listen(t->stack, 0, ST_PORT, 8, t->now, &l), 0);
+    const size_t base = t->alloc.live;
+    countalloc_mark_now(&t->alloc);
+    size_t one = 0, conn = 0;
+    for (uint16_t i = 0; i < 3000; i++) {
+        uint16_t port = (uint16_t)(2000 + i);
+        uint32_t isn = 1000u * i;
+        st_inject(t, port, ST_PORT, F_SYN, isn, 0, ST_WIN, NULL, NULL, 0);
+        st_seg sa;
+        assert_true(st_next(t, &sa));
+        assert_int_equal(sa.flags, F_SYN | F_ACK);
+        st_inject(t, port, ST_PORT, F_ACK, isn + 1, sa.seq + 1, ST_WIN, NULL, NULL, 0);
+        synack_tcp *c;
+        assert_int_equal(synack_tcp_accept(l, &c, t->now), 0);
+        assert_int_equal(synack_tcp_close(c, t->now), 0);
+        st_expect(t, F_FIN | F_ACK, sa.seq + 1, isn + 1, 0, NULL);
+        st_inject(t, port, ST_PORT, F_FIN | F_ACK, isn + 1, sa.seq + 2, ST_WIN, NULL, NULL, 0);
+        st_expect(t, F_ACK, sa.seq + 2, isn + 2, 0, NULL);
+        st_expect_none(t);
+        if (i == 0) {
+            one = t->alloc.live - base;  /* one compact TIME-WAIT entry */
+            conn = t->alloc.peak - base; /* a connection while it lives */
+        }
+        uint32_t held = i + 1u < limit ? i + 1u : limit;
+        assert_int_equal(synack_stack_tcp_count(t->stack), held);
+        assert_int_equal(t->alloc.live, base + held * one);
+        st_drain(t);
+    }
+    assert_true(one > 0 && conn >= one);
+    assert_true(t->alloc.peak <= base + limit * one + conn);
+    assert_int_equal(st_stat(t, "tcp_time_wait_dropped"), 3000 - limit);
+    /* 2 MSL later they are all gone. */
+    st_advance(t, 2 * t->cfg.tcp_msl_ns + ST_S);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 0);
+    assert_int_equal(t->alloc.live, base);
+    st_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_sacked_left_edge_is_resent_at_timeout),
         cmocka_unit_test(test_syn_flood_stays_in_backlog),
         cmocka_unit_test(test_syn_flood_stays_in_max_conns),
+        cmocka_unit_test(test_time_wait_stays_in_max_time_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
