@@ -477,6 +477,10 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
         sk_tcp_challenge_ack(tcb);
         return SK_DROP(ctx, tcp_drop_bad_ack, SYNACK_ERR_STATE);
     }
+    /* An answer to our window probes: the peer is there (timers.c gives up
+     * on a silent one, RFC 1122 4.2.2.17). */
+    if (tcb->flags & SK_TCB_PERSIST)
+        tcb->first_rtx = 0;
     uint32_t una_before = tcb->snd_una, wnd_before = tcb->snd_wnd;
     uint32_t flight_before = tcb->snd_max - tcb->snd_una;
     uint64_t rtt_ns = 0;

@@ -195,6 +195,34 @@ static void test_zero_window_peer(void **state)
     st_free(t);
 }
 
+/* The peer shuts its window and vanishes; the user has closed the
+ * connection (its FIN waits behind the data). RFC 1122 4.2.2.17 keeps a
+ * connection open only while the probes are answered: unanswered for the
+ * user timeout (RFC 9293 3.8.3), counted from the peer's last word, it
+ * ends and its memory is freed - else such peers would pin connections,
+ * up to tcp_max_conns, forever. */
+static void test_zero_window_peer_that_vanishes(void **state)
+{
+    (void)state;
+    st *t = st_new(NULL);
+    st_conn k;
+    uint32_t off;
+    const uint32_t flight = open_and_fill(t, &k, &off);
+    st_in_w(t, &k, F_ACK, k.irs + 1, k.iss + 1 + flight, 0, NULL, 0);
+    const uint64_t last_word = t->now;
+    assert_int_equal(synack_tcp_close(k.c, t->now), 0);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 1);
+    const uint64_t user_timeout = t->cfg.tcp_user_timeout_ns;
+    st_advance(t, user_timeout - ST_MS);
+    assert_true(t->cap->count > 5); /* it probed, backing off */
+    assert_int_equal(synack_stack_tcp_count(t->stack), 1);
+    st_advance(t, 2 * ST_MS);
+    assert_int_equal(synack_stack_tcp_count(t->stack), 0);
+    assert_int_equal(st_stat(t, "tcp_conn_timed_out"), 1);
+    assert_int_equal(t->now - last_word, user_timeout + ST_MS);
+    st_free(t);
+}
+
 /* The peer takes a flight, ACKs its first segment only and shrinks its
  * window to zero (RFC 9293 3.8.6 says it SHOULD NOT; the sender "MUST be
  * robust against window shrinking"), then answers whatever comes with a
@@ -766,6 +794,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_window_peer),
+        cmocka_unit_test(test_zero_window_peer_that_vanishes),
         cmocka_unit_test(test_shrunk_window_peer),
         cmocka_unit_test(test_unread_receive_buffer),
         cmocka_unit_test(test_out_of_order_only_peer),
