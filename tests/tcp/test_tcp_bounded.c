@@ -735,6 +735,62 @@ static void test_syn_flood_stays_in_max_conns(void **state)
     st_free(t);
 }
 
+/* Completes a passive open from the peer's @p port with ISN @p isn and
+ * accepts it; @p iss gets the stack's ISS. */
+static synack_tcp *accept_from(st *t, synack_tcp *l, uint16_t port, uint32_t isn, uint32_t *iss)
+{
+    st_inject(t, port, ST_PORT, F_SYN, isn, 0, ST_WIN, NULL, NULL, 0);
+    st_seg sa;
+    assert_true(st_next(t, &sa));
+    assert_int_equal(sa.flags, F_SYN | F_ACK);
+    *iss = sa.seq;
+    st_inject(t, port, ST_PORT, F_ACK, isn + 1, sa.seq + 1, ST_WIN, NULL, NULL, 0);
+    synack_tcp *c;
+    assert_int_equal(synack_tcp_accept(l, &c, t->now), 0);
+    return c;
+}
+
+static void tweak_sixteen_conns(synack_config *cfg)
+{
+    cfg->tcp_max_conns = 16;
+}
+
+/* tcp_max_conns connections, each sending and receiving so that both its
+ * rings exist (DESIGN.md 2a: made on first use, sized tcp_sndbuf and
+ * tcp_rcvbuf): each costs the same, the total is that times the limit,
+ * and a SYN flood on top allocates nothing. */
+static void test_busy_connections_stay_in_max_conns(void **state)
+{
+    (void)state;
+    st *t = st_new(tweak_sixteen_conns);
+    const uint32_t limit = t->cfg.tcp_max_conns;
+    synack_tcp *l;
+    assert_int_equal(synack_tcp_listen(t->stack, 0, ST_PORT, 1000, t->now, &l), 0);
+    const size_t base = t->alloc.live;
+    size_t one = 0;
+    static uint8_t data[1000];
+    for (uint16_t i = 0; i < limit; i++) {
+        uint32_t isn = 100000u * i, iss;
+        synack_tcp *c = accept_from(t, l, (uint16_t)(3000 + i), isn, &iss);
+        assert_int_equal(synack_tcp_send(c, data, sizeof data, t->now), sizeof data);
+        st_inject(t, (uint16_t)(3000 + i), ST_PORT, F_ACK, isn + 1, iss + 1, ST_WIN, NULL, data,
+                  100);
+        st_drain(t);
+        if (i == 0)
+            one = t->alloc.live - base;
+        assert_int_equal(t->alloc.live, base + (i + 1u) * one);
+    }
+    assert_true(one > t->cfg.tcp_sndbuf + t->cfg.tcp_rcvbuf);
+    countalloc_mark m = countalloc_mark_now(&t->alloc);
+    uint32_t x = 5;
+    for (uint16_t i = 0; i < 3000; i++)
+        syn_from(t, (uint16_t)(10000 + i), ST_PORT, rnd(&x));
+    st_expect_none(t);
+    expect_no_growth(t, &m, "SYN flood on busy connections");
+    assert_int_equal(synack_stack_tcp_count(t->stack), limit);
+    st_free(t);
+}
+
 static void tweak_few_time_waits(synack_config *cfg)
 {
     cfg->tcp_max_time_wait = 8;
@@ -758,18 +814,12 @@ static void test_time_wait_stays_in_max_time_wait(void **state)
     size_t one = 0, conn = 0;
     for (uint16_t i = 0; i < 3000; i++) {
         uint16_t port = (uint16_t)(2000 + i);
-        uint32_t isn = 1000u * i;
-        st_inject(t, port, ST_PORT, F_SYN, isn, 0, ST_WIN, NULL, NULL, 0);
-        st_seg sa;
-        assert_true(st_next(t, &sa));
-        assert_int_equal(sa.flags, F_SYN | F_ACK);
-        st_inject(t, port, ST_PORT, F_ACK, isn + 1, sa.seq + 1, ST_WIN, NULL, NULL, 0);
-        synack_tcp *c;
-        assert_int_equal(synack_tcp_accept(l, &c, t->now), 0);
+        uint32_t isn = 1000u * i, iss;
+        synack_tcp *c = accept_from(t, l, port, isn, &iss);
         assert_int_equal(synack_tcp_close(c, t->now), 0);
-        st_expect(t, F_FIN | F_ACK, sa.seq + 1, isn + 1, 0, NULL);
-        st_inject(t, port, ST_PORT, F_FIN | F_ACK, isn + 1, sa.seq + 2, ST_WIN, NULL, NULL, 0);
-        st_expect(t, F_ACK, sa.seq + 2, isn + 2, 0, NULL);
+        st_expect(t, F_FIN | F_ACK, iss + 1, isn + 1, 0, NULL);
+        st_inject(t, port, ST_PORT, F_FIN | F_ACK, isn + 1, iss + 2, ST_WIN, NULL, NULL, 0);
+        st_expect(t, F_ACK, iss + 2, isn + 2, 0, NULL);
         st_expect_none(t);
         if (i == 0) {
             one = t->alloc.live - base;  /* one compact TIME-WAIT entry */
@@ -803,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_sacked_left_edge_is_resent_at_timeout),
         cmocka_unit_test(test_syn_flood_stays_in_backlog),
         cmocka_unit_test(test_syn_flood_stays_in_max_conns),
+        cmocka_unit_test(test_busy_connections_stay_in_max_conns),
         cmocka_unit_test(test_time_wait_stays_in_max_time_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
