@@ -309,15 +309,15 @@ static void test_unread_receive_buffer(void **state)
 /* ---- 2. a peer that sends only out-of-order data ---- */
 
 /* Fails unless the SACK blocks of @p a are valid (RFC 2018 3, 4; RFC 2883
- * 4): at most 3 with timestamps; a D-SACK only first (below RCV.NXT or
+ * 4): at most 3 with timestamps, 4 without; a D-SACK only first (below RCV.NXT or
  * within the second block); every other block is exactly one range held,
  * each at most once; and when the segment that caused the ACK is held,
  * the first non-D-SACK block contains it. */
-static void expect_sack_valid(const st_seg *a, const sk_reass *r, uint32_t rcv_nxt, bool held,
-                              uint32_t seg_seq)
+static void expect_sack_valid(const st_seg *a, const sk_reass *r, uint32_t rcv_nxt, bool ts,
+                              bool held, uint32_t seg_seq)
 {
-    assert_true(a->opts.has_ts);
-    assert_true(a->opts.nsack <= 3);
+    assert_int_equal(a->opts.has_ts, ts);
+    assert_true(a->opts.nsack <= (ts ? 3 : 4));
     uint8_t i = 0;
     if (a->opts.nsack > 0) {
         const sk_tcp_sack_block *b = &a->opts.sack[0];
@@ -355,13 +355,13 @@ static void expect_sack_valid(const st_seg *a, const sk_reass *r, uint32_t rcv_n
  * One in twenty carries a FIN, wherever it lies: one is held at most, and
  * nothing past it (RFC 9293 3.10.7.4 eighth). When the peer at last sends
  * the data at RCV.NXT, the window's worth, or the stream up to the FIN
- * held, comes out exactly: what was held was the right bytes. */
-static void test_out_of_order_only_peer(void **state)
+ * held, comes out exactly: what was held was the right bytes. With and
+ * without timestamps (3 or 4 SACK blocks fit, RFC 2018 3). */
+static void out_of_order_only_peer(bool with_ts)
 {
-    (void)state;
     st *t = st_new(NULL);
     st_conn k;
-    sk_tcp_opts o = syn_opts(true, true);
+    sk_tcp_opts o = syn_opts(with_ts, true);
     st_seg sa;
     st_passive_open_opts(t, &k, &o, &sa);
     const uint32_t S = k.iss + 1, R = k.irs + 1, ecr = sa.opts.tsval;
@@ -369,7 +369,7 @@ static void test_out_of_order_only_peer(void **state)
     assert_true(wnd <= 65535); /* no window scaling in this test */
     uint8_t buf[1460];
     sk_tcp_opts ts = {0};
-    ts.has_ts = true;
+    ts.has_ts = with_ts;
     ts.tsval = PTS;
     ts.tsecr = ecr;
 
@@ -385,6 +385,7 @@ static void test_out_of_order_only_peer(void **state)
     int32_t last_off = 100;
     uint32_t last_len = 100;
     uint16_t most_ranges = 0;
+    uint8_t most_blocks = 0;
     for (int i = 0; i < 5000; i++) {
         int32_t off;
         uint32_t len;
@@ -412,7 +413,9 @@ static void test_out_of_order_only_peer(void **state)
         st_expect_none(t);
         assert_int_equal(a.win, wnd);
         bool held = off > 0 && sk_rangeset_contains(&r->ooo, R + (uint32_t)off);
-        expect_sack_valid(&a, r, R, held, R + (uint32_t)off);
+        expect_sack_valid(&a, r, R, with_ts, held, R + (uint32_t)off);
+        if (a.opts.nsack > most_blocks)
+            most_blocks = a.opts.nsack;
         /* The bounds: ranges, and bytes only inside the window offered. */
         uint16_t n = sk_rangeset_count(&r->ooo);
         assert_true(n <= max_ranges);
@@ -425,6 +428,7 @@ static void test_out_of_order_only_peer(void **state)
         st_drain(t);
     }
     assert_int_equal(most_ranges, max_ranges);            /* the bound was reached */
+    assert_int_equal(most_blocks, with_ts ? 3 : 4);       /* SACK options were full */
     assert_true(st_stat(t, "tcp_drop_ooo") > 0);          /* and held */
     assert_true(st_stat(t, "tcp_drop_unacceptable") > 0); /* so was the window */
     /* The peer sends the data at RCV.NXT: the window fills and reads back
@@ -445,6 +449,18 @@ static void test_out_of_order_only_peer(void **state)
     if (fin_taken)
         assert_int_equal(synack_tcp_recv(k.c, got, sizeof got, t->now), 0);
     st_free(t);
+}
+
+static void test_out_of_order_only_peer(void **state)
+{
+    (void)state;
+    out_of_order_only_peer(true);
+}
+
+static void test_out_of_order_only_peer_no_timestamps(void **state)
+{
+    (void)state;
+    out_of_order_only_peer(false);
 }
 
 /* ---- 3. a peer that SACKs nonsense ---- */
@@ -855,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_shrunk_window_peer),
         cmocka_unit_test(test_unread_receive_buffer),
         cmocka_unit_test(test_out_of_order_only_peer),
+        cmocka_unit_test(test_out_of_order_only_peer_no_timestamps),
         cmocka_unit_test(test_nonsense_sack_peer),
         cmocka_unit_test(test_sack_of_unsent_data_is_not_believed),
         cmocka_unit_test(test_sacked_left_edge_is_resent_at_timeout),
