@@ -10,8 +10,9 @@
  * the moment it began (countalloc.h). Connection counts are bounded by
  * the cost of one connection times the configured limit.
  *
- * The reassembly's range set is checked through the internal header
- * (tcp/recv.h): the public API does not show it. */
+ * The reassembly's range set and the SACK scoreboard are checked through
+ * the internal headers (tcp/recv.h, tcp/snd.h): the public API does not
+ * show them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 
 #include "segtest.h"
 #include "tcp/recv.h"
+#include "tcp/snd.h"
 #include "wire/seq.h"
 
 #define PTS 5000u /* the peer's first TSval */
@@ -574,6 +576,13 @@ static void test_nonsense_sack_peer(void **state)
         st_advance(t, 2 * ST_MS); /* timeouts come and go back over it all */
         in = info_of(&k);
         assert_true(in.sacked <= in.flight);
+        /* The scoreboard: its fixed slots, inside [SND.UNA, SND.MAX). */
+        const sk_rangeset *sb = &sk_snd_of(k.c)->sacked;
+        assert_true(sk_rangeset_count(sb) <= SK_SND_SACK_RANGES);
+        if (!sk_rangeset_empty(sb)) {
+            assert_true(sk_seq_ge(sk_rangeset_first(sb)->left, S));
+            assert_true(sk_seq_le(sk_rangeset_last(sb)->right, S + in.flight));
+        }
         assert_int_equal(synack_tcp_get_state(k.c), SYNACK_TCP_ESTABLISHED);
         expect_no_growth(t, &m, "nonsense SACK blocks");
         st_drain(t);
