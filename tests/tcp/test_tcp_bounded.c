@@ -19,7 +19,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #include "segtest.h"
@@ -84,8 +83,9 @@ static synack_tcp_info info_of(const st_conn *k)
     return i;
 }
 
-/* Writes until the send buffer refuses (RFC 9293 3.10.2 SEND with no room:
- * SYNACK_ERR_AGAIN). @return bytes taken. */
+/* Writes the stream on from offset *@p off until the send buffer refuses
+ * (RFC 9293 3.10.2 SEND with no room: SYNACK_ERR_AGAIN) or *@p off reaches
+ * @p limit. @return bytes taken. */
 static uint32_t write_upto(st *t, const st_conn *k, uint32_t *off, uint32_t limit)
 {
     static uint8_t buf[16384];
@@ -311,10 +311,10 @@ static void test_unread_receive_buffer(void **state)
 /* ---- 2. a peer that sends only out-of-order data ---- */
 
 /* Fails unless the SACK blocks of @p a are valid (RFC 2018 3, 4; RFC 2883
- * 4): at most 3 with timestamps, 4 without; a D-SACK only first (below RCV.NXT or
- * within the second block); every other block is exactly one range held,
- * each at most once; and when the segment that caused the ACK is held,
- * the first non-D-SACK block contains it. */
+ * 4): at most 3 with timestamps, 4 without; a D-SACK only first (below
+ * RCV.NXT or within the second block); every other block is exactly one
+ * range held, each at most once; and when the segment that caused the ACK
+ * is held, the first non-D-SACK block contains it. */
 static void expect_sack_valid(const st_seg *a, const sk_reass *r, uint32_t rcv_nxt, bool ts,
                               bool held, uint32_t seg_seq)
 {
