@@ -486,6 +486,10 @@ static int tcb_input(sk_tcb *tcb, sk_seg *s)
     }
     /* Keep-alive's idle time restarts (RFC 1122 4.2.3.6); timers.c reads it. */
     tcb->last_rx = ctx->now;
+    /* An answer to our window probes: the peer is there (timers.c gives up
+     * on a silent one, RFC 1122 4.2.2.17). */
+    if (tcb->flags & SK_TCB_PERSIST)
+        tcb->first_rtx = 0;
     uint32_t una_before = tcb->snd_una, wnd_before = tcb->snd_wnd;
     uint32_t flight_before = tcb->snd_max - tcb->snd_una;
     uint64_t rtt_ns = 0;

@@ -317,8 +317,12 @@ void sk_snd_on_rto(sk_tcb *tcb)
     snd->rxt_due = false;
     /* RFC 2018 8: a receiver may renege on what it SACKed; the go-back after
      * the timeout skips SACKed data once, and forgets the scoreboard when
-     * the same segment times out again, so reneged data is sent at last. */
-    if (repeated)
+     * the same segment times out again, so reneged data is sent at last.
+     * But the segment at SND.UNA "MUST" go again at every timeout, SACKed
+     * or not: a SACKed SND.UNA shows the receiver reneged (holding it, it
+     * would have ACKed it; Linux's tcp_check_sack_reneging), so the
+     * scoreboard goes at once then. */
+    if (repeated || sk_rangeset_contains(&snd->sacked, tcb->snd_una))
         sk_rangeset_clear(&snd->sacked);
 }
 

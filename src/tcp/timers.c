@@ -169,6 +169,16 @@ static void keepalive_timer(sk_tcb *tcb, uint64_t now)
     sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, now + cfg->tcp_keepalive_intvl_ns);
 }
 
+/* Whether the wait that started one RTO (not backed off) before the
+ * first expiry, or at the last sign of the peer's progress (first_rtx,
+ * cleared by input.c), has lasted tcp_user_timeout_ns. */
+static bool user_timed_out(sk_tcb *tcb, uint64_t now)
+{
+    if (tcb->first_rtx == 0)
+        tcb->first_rtx = now - rto_ns(tcb);
+    return now - tcb->first_rtx >= tcb->tcp->cfg->tcp_user_timeout_ns;
+}
+
 void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
 {
     sk_tcb *tcb = SK_TCB_FROM_TIMER(t);
@@ -222,11 +232,23 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
             sk_tcp_output(tcb);
             return;
         }
+        /* RFC 1122 4.2.2.17 keeps the connection open "as long as the
+         * receiving TCP continues to send acknowledgments in response to
+         * the probe segments"; a peer that leaves them unanswered for the
+         * user timeout (RFC 9293 3.8.3) is gone, as BSD's persist timer
+         * decides (tcp_maxpersistidle). Otherwise a peer that shuts its
+         * window and vanishes holds the connection, even one the user
+         * released, forever. input.c clears first_rtx on each answer. */
+        if (user_timed_out(tcb, now)) {
+            time_out(tcb);
+            return;
+        }
         sk_tcp_send_raw(tcp, tcb->c.laddr, tcb->c.lport, tcb->c.raddr, tcb->c.rport,
                         tcb->snd_una - 1, tcb->rcv_nxt, SK_TCP_ACK, sk_tcb_rcv_window(tcb));
         if (tcb->backoff < 30)
             tcb->backoff++;
         sk_tcb_arm_rtx(tcb);
+        clamp_rtx(tcb, tcb->first_rtx + cfg->tcp_user_timeout_ns);
         return;
     }
 
@@ -240,9 +262,7 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
      * remain unacknowledged"). The wait began when this timer was started
      * for the data - its send, or the last ACK that moved SND.UNA - one
      * RTO, not yet backed off, before it first fired. */
-    if (tcb->first_rtx == 0)
-        tcb->first_rtx = now - rto_ns(tcb);
-    if (now - tcb->first_rtx >= cfg->tcp_user_timeout_ns) {
+    if (user_timed_out(tcb, now)) {
         time_out(tcb);
         return;
     }

@@ -33,56 +33,6 @@ static void on_trace(void *user, const synack_trace_event *ev)
     e->now = ev->now;
 }
 
-/* The counting allocator: each block carries its size in front. */
-#define MEM_HDR 16
-
-static void *mem_malloc(size_t size, void *user)
-{
-    st *t = user;
-    uint8_t *p = malloc(MEM_HDR + size);
-    if (!p)
-        return NULL;
-    memcpy(p, &size, sizeof size);
-    t->mem_live += size;
-    if (t->mem_live > t->mem_peak)
-        t->mem_peak = t->mem_live;
-    return p + MEM_HDR;
-}
-
-static void mem_free(void *ptr, void *user)
-{
-    st *t = user;
-    if (!ptr)
-        return;
-    uint8_t *p = (uint8_t *)ptr - MEM_HDR;
-    size_t size;
-    memcpy(&size, p, sizeof size);
-    t->mem_live -= size;
-    free(p);
-}
-
-static void *mem_calloc(size_t n, size_t size, void *user)
-{
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    void *p = mem_malloc(n * size, user);
-    if (p)
-        memset(p, 0, n * size);
-    return p;
-}
-
-static void *mem_realloc(void *ptr, size_t size, void *user)
-{
-    void *q = mem_malloc(size, user);
-    if (!q || !ptr)
-        return q;
-    size_t old;
-    memcpy(&old, (uint8_t *)ptr - MEM_HDR, sizeof old);
-    memcpy(q, ptr, old < size ? old : size);
-    mem_free(ptr, user);
-    return q;
-}
-
 static int st_output(void *user, const uint8_t *frame, size_t len, uint64_t now)
 {
     st *t = user;
@@ -109,8 +59,8 @@ st *st_new(void (*tweak)(synack_config *cfg))
     cb.output = st_output;
     cb.tcp_event = on_event;
     t->now = 1000 * ST_S; /* far from zero: catches code that assumes now == 0 */
-    t->mem = (synack_mem){t, mem_malloc, mem_free, mem_calloc, mem_realloc};
-    int rv = synack_stack_new(&t->cfg, &cb, &t->mem, t, t->now, &t->stack);
+    countalloc_init(&t->alloc);
+    int rv = synack_stack_new(&t->cfg, &cb, &t->alloc.mem, t, t->now, &t->stack);
     assert_int_equal(rv, 0);
     assert_int_equal(synack_stack_add_trace(t->stack, on_trace, t), 0);
     return t;
@@ -371,26 +321,42 @@ static const sk_tcp_opts *mss_opt(sk_tcp_opts *o, uint16_t mss)
     return o;
 }
 
-void st_passive_open(st *t, st_conn *k, uint16_t mss)
+void st_passive_open_opts(st *t, st_conn *k, const sk_tcp_opts *syn, st_seg *synack)
 {
     memset(k, 0, sizeof(*k));
     k->port = ST_PORT;
     k->peer_port = ST_PEER_PORT;
     k->irs = ST_PEER_ISN;
     assert_int_equal(synack_tcp_listen(t->stack, 0, ST_PORT, 8, t->now, &k->l), 0);
-    sk_tcp_opts o;
-    assert_int_equal(
-        st_inject(t, k->peer_port, k->port, F_SYN, k->irs, 0, ST_WIN, mss_opt(&o, mss), NULL, 0),
-        0);
+    assert_int_equal(st_inject(t, k->peer_port, k->port, F_SYN, k->irs, 0, ST_WIN, syn, NULL, 0),
+                     0);
     st_seg s;
     assert_true(st_next(t, &s));
     assert_int_equal(s.flags, F_SYN | F_ACK);
     assert_int_equal(s.ack, k->irs + 1);
     k->iss = s.seq;
-    assert_int_equal(st_in(t, k, F_ACK, k->irs + 1, k->iss + 1, NULL, 0), 0);
+    /* RFC 7323 3.2: once agreed, timestamps ride on every segment. */
+    sk_tcp_opts ts = {0};
+    bool has_ts = syn && syn->has_ts && s.opts.has_ts;
+    if (has_ts) {
+        ts.has_ts = true;
+        ts.tsval = syn->tsval;
+        ts.tsecr = s.opts.tsval;
+    }
+    assert_int_equal(st_inject(t, k->peer_port, k->port, F_ACK, k->irs + 1, k->iss + 1, ST_WIN,
+                               has_ts ? &ts : NULL, NULL, 0),
+                     0);
     st_expect_none(t);
     assert_int_equal(synack_tcp_accept(k->l, &k->c, t->now), 0);
     assert_int_equal(synack_tcp_get_state(k->c), SYNACK_TCP_ESTABLISHED);
+    if (synack)
+        *synack = s;
+}
+
+void st_passive_open(st *t, st_conn *k, uint16_t mss)
+{
+    sk_tcp_opts o;
+    st_passive_open_opts(t, k, mss_opt(&o, mss), NULL);
 }
 
 void st_connect(st *t, st_conn *k)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "countalloc.h"
 #include "synack/synack.h"
 #include "wire/tcp.h"
 
@@ -62,8 +63,7 @@ typedef struct st {
     st_state_ev states[ST_MAX_STATE_EVS];
     size_t nstates;
     /* the stack's memory, through a counting allocator */
-    synack_mem mem;
-    size_t mem_live, mem_peak; /* bytes allocated and not freed; the most ever */
+    countalloc alloc;
 } st;
 
 /* A stack with the given config tweaks applied by @p tweak (may be NULL). */
@@ -157,6 +157,10 @@ typedef struct st_conn {
  * if 0) / SYN+ACK / ACK from ST_PEER_PORT with ISN ST_PEER_ISN, accepts.
  * Asserts each step; leaves no segment pending. */
 void st_passive_open(st *t, st_conn *k, uint16_t mss);
+/* The same with the peer's SYN carrying @p syn (NULL: no options); the
+ * handshake's ACK carries a timestamp when both SYNs did. The SYN+ACK is
+ * copied to @p synack unless NULL. */
+void st_passive_open_opts(st *t, st_conn *k, const sk_tcp_opts *syn, st_seg *synack);
 /* Connects to ST_PORT, answers SYN+ACK with ISN ST_PEER_ISN (MSS @p mss, none
  * if 0), expects the ACK. Leaves no segment pending. */
 void st_active_open(st *t, st_conn *k, uint16_t mss);

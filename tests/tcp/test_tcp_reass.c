@@ -147,8 +147,8 @@ static void test_out_of_order_only_peer_is_bounded(void **state)
     uint32_t S = k.iss + 1, R = k.irs + 1;
     in_part(t, &k, 3000, 10, false);
     st_expect(t, F_ACK, S, R, 0, NULL);
-    size_t live = t->mem_live;
-    t->mem_peak = live;
+    size_t live = t->alloc.live;
+    t->alloc.peak = live;
     uint32_t x = 12345;
     for (int i = 0; i < 3000; i++) {
         x = x * 1103515245u + 12345u;
@@ -158,10 +158,10 @@ static void test_out_of_order_only_peer_is_bounded(void **state)
         st_seg a;
         st_expect(t, F_ACK, S, R, 0, &a);
         assert_true(a.win <= 4096);
-        assert_int_equal(t->mem_live, live);
+        assert_int_equal(t->alloc.live, live);
         st_drain(t); /* the capture holds 256 frames */
     }
-    assert_int_equal(t->mem_peak, live);                  /* never more, even for a moment */
+    assert_int_equal(t->alloc.peak, live);                /* never more, even for a moment */
     assert_true(st_stat(t, "tcp_drop_ooo") > 0);          /* the range bound was reached */
     assert_true(st_stat(t, "tcp_drop_unacceptable") > 0); /* and the window */
     for (uint32_t off = 0; off < 4096; off += 1000)
