@@ -190,6 +190,21 @@ static void test_fast_retransmit_halves(void **state)
     assert_int_equal(cc.cwnd, 11 * MSS);
 }
 
+/* A flood of duplicate ACKs saturates the inflated window, never wraps it
+ * to a small one (about 2.9 million would wrap 32 bits by MSS steps). */
+static void test_dupack_inflation_saturates(void **state)
+{
+    (void)state;
+    sk_cc cc = fresh();
+    cc.cwnd = 20 * MSS;
+    sk_cc_enter_recovery(&cc, MSS, 20 * MSS, 0);
+    cc.cwnd = UINT32_MAX - MSS / 2;
+    sk_cc_on_dupack(&cc, MSS);
+    assert_int_equal(cc.cwnd, UINT32_MAX);
+    sk_cc_on_dupack(&cc, MSS);
+    assert_int_equal(cc.cwnd, UINT32_MAX);
+}
+
 /* FlightSize, not cwnd, sets ssthresh; never below 2 SMSS. */
 static void test_ssthresh_from_flight(void **state)
 {
@@ -312,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_congestion_avoidance_one_mss_per_rtt),
         cmocka_unit_test(test_no_growth_when_window_unused),
         cmocka_unit_test(test_fast_retransmit_halves),
+        cmocka_unit_test(test_dupack_inflation_saturates),
         cmocka_unit_test(test_ssthresh_from_flight),
         cmocka_unit_test(test_newreno_partial_ack_deflation),
         cmocka_unit_test(test_rto_one_mss),

@@ -79,8 +79,10 @@ void sk_cc_reno_enter_recovery(sk_cc *cc, uint32_t mss, uint32_t ssthresh)
 
 void sk_cc_reno_dupack(sk_cc *cc, uint32_t mss)
 {
-    /* RFC 6582 3.2 step 4: each further duplicate ACK inflates by SMSS. */
-    cc->cwnd += mss;
+    /* RFC 6582 3.2 step 4: each further duplicate ACK inflates by SMSS.
+     * Saturating: a peer sending millions of duplicate ACKs must not wrap
+     * the window to a small number (the peer's window still limits). */
+    cc->cwnd = cc->cwnd > UINT32_MAX - mss ? UINT32_MAX : cc->cwnd + mss;
 }
 
 void sk_cc_reno_partial_ack(sk_cc *cc, uint32_t acked, uint32_t mss)
