@@ -277,10 +277,23 @@ static uint64_t rtt_sample(sk_tcb *tcb, const sk_seg *s)
     bool ts = (tcb->topts & SK_TOPT_TS) && s->o.has_ts && s->o.tsecr != 0;
     if (!timed && !(ts && !(tcb->flags & SK_TCB_RTT_TIMING)))
         return 0;
+    uint64_t rtt = 0;
+    if (ts) {
+        rtt = sk_opts_ts_rtt_ns(tcb, s->o.tsecr);
+        /* A TSecr we cannot have sent (ahead of our clock, or so old that
+         * the difference wrapped) is no sample: Linux's tcp_rtt_tsopt_us
+         * refuses it too. One such echo would otherwise pin the RTO. */
+        if (rtt > tcb->tcp->cfg->tcp_rto_max_ns) {
+            if (!timed)
+                return 0;
+            ts = false;
+        } else if (rtt == 0) {
+            rtt = 1; /* under the clock's 1 ms: the RTO's floor decides */
+        }
+    }
     tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
-    uint64_t rtt = ts ? sk_opts_ts_rtt_ns(tcb, s->o.tsecr) : tcb->tcp->ctx->now - tcb->rtt_start;
-    if (ts && rtt == 0)
-        rtt = 1; /* under the clock's 1 ms: the RTO's floor decides */
+    if (!ts)
+        rtt = tcb->tcp->ctx->now - tcb->rtt_start;
     sk_tcb_rto_sample(tcb, rtt);
     return rtt;
 }
@@ -298,7 +311,10 @@ static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
     if (sk_seq_lt(tcb->snd_nxt, ack))
         tcb->snd_nxt = ack;
     uint64_t rtt = rtt_sample(tcb, s);
-    tcb->backoff = 0;
+    /* RFC 6298 5 (and Karn): the backed-off RTO is kept until a new RTT
+     * sample; Linux: "only reset backoff on valid RTT measurement". */
+    if (rtt)
+        tcb->backoff = 0;
     tcb->rtx_count = 0;
     tcb->first_rtx = 0;
     /* An ICMP soft error is about a path that has carried data since:
@@ -306,6 +322,11 @@ static uint64_t ack_advance(sk_tcb *tcb, const sk_seg *s)
     tcb->flags &= (uint16_t)~SK_TCB_SOFT_ERR;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged (or hand
      * it to keep-alive), else restart it. */
+    if (tcb->snd_una == tcb->snd_max && tcb->snd.len == 0 && (tcb->flags & SK_TCB_PERSIST)) {
+        /* Nothing left to probe for: the persist timer is done. */
+        tcb->flags &= (uint16_t)~SK_TCB_PERSIST;
+        tcb->backoff = 0;
+    }
     if (tcb->snd_una == tcb->snd_max)
         sk_tcb_timer_idle(tcb);
     else

@@ -114,9 +114,14 @@ int sk_tcp_send_ack(sk_tcb *tcb)
  * octet (only needed by peers that ignore an empty segment). The options
  * go with it: RFC 7323 3.2 has timestamps in every non-RST segment, and a
  * peer may drop a segment without them. */
+int sk_tcp_send_probe(sk_tcb *tcb, uint32_t seq)
+{
+    return tcb_send(tcb, seq, SK_TCP_ACK, NULL, 0, 0);
+}
+
 int sk_tcp_send_keepalive(sk_tcb *tcb)
 {
-    return tcb_send(tcb, tcb->snd_max - 1, SK_TCP_ACK, NULL, 0, 0);
+    return sk_tcp_send_probe(tcb, tcb->snd_max - 1);
 }
 
 int sk_tcp_send_rst_tcb(sk_tcb *tcb)
@@ -299,12 +304,15 @@ void sk_tcp_output(sk_tcb *tcb)
     if (can_send_data(tcb)) {
         for (;;) {
             sk_snd_next nx;
-            if (sk_snd_pick_rxt(tcb, &nx)) {
+            if (sk_snd_pick_rxt(tcb, &nx, false)) {
                 if (!send_rxt(tcb, &nx))
                     break;
                 continue;
             }
-            if (!send_next(tcb))
+            if (send_next(tcb))
+                continue;
+            /* No new data went: RFC 6675 NextSeg rules (3) and (4) apply. */
+            if (!sk_snd_pick_rxt(tcb, &nx, true) || !send_rxt(tcb, &nx))
                 break;
         }
         /* Data waits and the window is shut with nothing in flight: probe

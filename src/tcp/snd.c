@@ -301,6 +301,11 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
         }
         break;
     }
+    /* `recover` and HighRxt are compared with SND.UNA: keep them within
+     * half the sequence space of it, or after 2^31 bytes without a loss an
+     * old `recover` would read as ahead and forbid fast retransmit. */
+    if (snd->mode == SK_SND_OPEN && sk_seq_lt(snd->recover, tcb->snd_una))
+        snd->recover = tcb->snd_una;
 }
 
 void sk_snd_on_rto(sk_tcb *tcb)
@@ -328,7 +333,7 @@ void sk_snd_on_rto(sk_tcb *tcb)
 
 /* ---- what to send ---- */
 
-bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
+bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out, bool no_new_data)
 {
     sk_snd *snd = sk_snd_of(tcb);
     if (!snd || !sk_seq_lt(tcb->snd_una, tcb->snd_max))
@@ -337,7 +342,8 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
         /* The fast retransmission (RFC 5681 3.2 step 4, RFC 6675 (4.3)) and
          * NewReno's after a partial ACK go whatever the window says. */
         rxt_segment(tcb, tcb->snd_una, out);
-        if (out->len > 0 || (tcb->flags & SK_TCB_FIN_SENT))
+        if (out->len > 0 ||
+            ((tcb->flags & SK_TCB_FIN_SENT) && out->seq == tcb->snd_una + tcb->snd.len))
             return true;
         snd->rxt_due = false; /* nothing there to resend: never block new data */
     }
@@ -356,7 +362,7 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out)
     /* Rule (2): new data, if the peer's window lets some out: output.c. */
     uint32_t data_end = tcb->snd_una + tcb->snd.len;
     uint32_t wnd_end = tcb->snd_una + tcb->snd_wnd;
-    if (sk_seq_lt(tcb->snd_nxt, data_end) && sk_seq_lt(tcb->snd_nxt, wnd_end))
+    if (!no_new_data && sk_seq_lt(tcb->snd_nxt, data_end) && sk_seq_lt(tcb->snd_nxt, wnd_end))
         return false;
     /* Rule (3): an unSACKed octet above HighRxt below the highest SACKed. */
     const sk_range *top = sk_rangeset_last(&snd->sacked);
@@ -431,5 +437,7 @@ void sk_snd_before_send(sk_tcb *tcb)
 bool sk_snd_small_in_flight(const sk_tcb *tcb)
 {
     const sk_snd *snd = sk_snd_of(tcb);
-    return snd && sk_seq_gt(snd->sml_end, tcb->snd_una);
+    /* tcp_minshall_check: after SND.UNA and not after SND.NXT, so that a
+     * value left 2^31 bytes behind never reads as in flight. */
+    return snd && sk_seq_gt(snd->sml_end, tcb->snd_una) && sk_seq_le(snd->sml_end, tcb->snd_nxt);
 }

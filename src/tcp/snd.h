@@ -93,8 +93,11 @@ typedef struct sk_snd_next {
 
 /* RFC 6675 NextSeg() during a SACK recovery, limited by cwnd - pipe; or
  * the NewReno retransmission owed. @return false when nothing of the kind
- * is due: output.c then sends from SND.NXT as the windows allow. */
-bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out);
+ * is due: output.c then sends from SND.NXT as the windows allow. Rule (2)
+ * (new data) stops the search unless @p no_new_data: output.c asks again
+ * so when its send of new data was refused (Nagle, SWS), so that rules (3)
+ * and (4) still run. */
+bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out, bool no_new_data);
 
 /* Bytes the congestion window still allows from SND.NXT (UINT32_MAX before
  * the first write: nothing to limit). */

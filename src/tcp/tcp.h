@@ -100,6 +100,9 @@ void sk_tcp_output(sk_tcb *tcb);
 int sk_tcp_send_syn(sk_tcb *tcb); /* SYN or SYN+ACK per state */
 int sk_tcp_send_ack(sk_tcb *tcb);
 /* A keep-alive probe: <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. */
+/* <SEQ=@p seq><ACK=RCV.NXT><CTL=ACK> with the connection's options: a
+ * zero-window probe (SND.UNA-1) or a keep-alive probe. */
+int sk_tcp_send_probe(sk_tcb *tcb, uint32_t seq);
 int sk_tcp_send_keepalive(sk_tcb *tcb);
 int sk_tcp_send_rst_tcb(sk_tcb *tcb); /* <SEQ=SND.NXT><CTL=RST> for abort */
 /* RST in answer to @p s for which no connection exists (RFC 9293 3.10.7.1). */

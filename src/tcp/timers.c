@@ -114,6 +114,7 @@ void sk_tcb_timer_idle(sk_tcb *tcb)
     if (keepalive_applies(tcb)) {
         /* RFC 1122 4.2.3.6: a probe only after "no data or acknowledgement
          * packets have been received for the connection within an interval". */
+        tcb->backoff = 0; /* from here on it counts unanswered probes */
         sk_wheel_arm(tcp->wheel, &tcb->rtx_timer, tcb->last_rx + tcp->cfg->tcp_keepalive_idle_ns);
     } else {
         sk_wheel_cancel(tcp->wheel, &tcb->rtx_timer);
@@ -243,8 +244,10 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
             time_out(tcb);
             return;
         }
-        sk_tcp_send_raw(tcp, tcb->c.laddr, tcb->c.lport, tcb->c.raddr, tcb->c.rport,
-                        tcb->snd_una - 1, tcb->rcv_nxt, SK_TCP_ACK, sk_tcb_rcv_window(tcb));
+        /* Through the connection, with its timestamps: RFC 7323 3.2 lets
+         * a peer drop a segment without them, and then no probe would ever
+         * be answered. */
+        sk_tcp_send_probe(tcb, tcb->snd_una - 1);
         if (tcb->backoff < 30)
             tcb->backoff++;
         sk_tcb_arm_rtx(tcb);

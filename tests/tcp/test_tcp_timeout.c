@@ -172,7 +172,9 @@ static void test_user_timeout(void **state)
 }
 
 /* The user timeout counts from the last progress: an ACK that moves
- * SND.UNA starts it again (and resets the backoff, RFC 6298 5.3/5.7). */
+ * SND.UNA starts it again. The backoff stays (RFC 6298 5: the RTO
+ * "collapses" only with a new RTT measurement, and Karn's rule gives none
+ * for retransmitted data): the next retransmission comes 4 s later. */
 static void test_user_timeout_restarts_on_progress(void **state)
 {
     (void)state;
@@ -191,11 +193,7 @@ static void test_user_timeout_restarts_on_progress(void **state)
     uint64_t t1 = t->now;
     st_in(t, &k, F_ACK, R, S + 1, NULL, 0);
     st_expect_none(t);
-    assert_int_equal(st_wait_output(t, 60 * ST_S), t1 + 1 * ST_S);
-    st_expect(t, F_ACK | F_PSH, S + 1, R, 1, NULL);
-    assert_int_equal(st_wait_output(t, 60 * ST_S), t1 + 3 * ST_S);
-    st_expect(t, F_ACK | F_PSH, S + 1, R, 1, NULL);
-    assert_int_equal(st_wait_output(t, 60 * ST_S), t1 + 7 * ST_S);
+    assert_int_equal(st_wait_output(t, 60 * ST_S), t1 + 4 * ST_S);
     st_expect(t, F_ACK | F_PSH, S + 1, R, 1, NULL);
     assert_int_equal(st_wait_output(t, 60 * ST_S), UINT64_MAX);
     assert_int_equal(t->states[t->nstates - 1].now, t1 + 10 * ST_S);
