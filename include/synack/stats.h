@@ -32,6 +32,7 @@ extern "C" {
     X(arp_cache_evictions, "ARP entries evicted to make room")                                     \
     X(arp_queue_drops, "datagrams dropped: resolution queue full")                                 \
     X(arp_resolve_failed, "addresses that never answered ARP")                                     \
+    X(arp_negative_advice, "ARP entries dropped on a transport's advice (RFC 1122 2.3.2.1)")       \
     X(arp_drop_unresolved, "datagrams dropped when resolution failed")                             \
     X(arp_cache_full, "datagrams not sent: every ARP entry has datagrams waiting")
 

@@ -247,3 +247,17 @@ int sk_net_arp_output(sk_net *net, synack_ipv4 next_hop, uint8_t *frame, size_t 
     sk_arp_cache_touch(&net->arp, e);
     return enqueue(net, e, frame, ip_len);
 }
+
+/* RFC 1122 2.3.2.1 (4) "Higher-layer advice": a transport that sees its
+ * segments go unanswered says so, and the entry goes, so that the next
+ * datagram asks again. Without it a wrong mapping (a corrupted or forged
+ * reply; ARP has no checksum) would hold until arp_ttl_ns. Entries still
+ * resolving are left alone: their requests are already going out. */
+void sk_net_arp_forget(sk_net *net, synack_ipv4 ip)
+{
+    sk_arp_entry *e = sk_arp_cache_find(&net->arp, ip);
+    if (!e || e->state != SK_ARP_RESOLVED)
+        return;
+    net->ctx->stats.arp_negative_advice++;
+    entry_release(net, e, NULL);
+}

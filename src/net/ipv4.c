@@ -141,6 +141,15 @@ static int route(sk_net *net, synack_ipv4 dst, synack_ipv4 *next_hop, bool *bcas
     return 0;
 }
 
+void sk_net_negative_advice(sk_net *net, synack_ipv4 dst)
+{
+    synack_ipv4 next_hop = 0;
+    bool bcast;
+    if (net->cfg->link != SYNACK_LINK_ETHERNET || route(net, dst, &next_hop, &bcast) < 0 || bcast)
+        return;
+    sk_net_arp_forget(net, next_hop);
+}
+
 int sk_net_send_ipv4(sk_net *net, synack_ipv4 dst, uint8_t proto, uint8_t *buf, size_t payload_len)
 {
     /* We never fragment (DF below), so the datagram must fit the MTU. */

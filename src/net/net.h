@@ -74,5 +74,9 @@ int sk_net_icmp_unreach(sk_net *net, const uint8_t *dgram, size_t len, uint8_t c
 
 /* Our address. */
 synack_ipv4 sk_net_addr(const sk_net *net);
+/* Negative advice from a transport (RFC 1122 2.3.2.1 (4), 4.2.3.5): what
+ * it sends to @p dst goes unanswered; on Ethernet the next hop's ARP entry
+ * is dropped so that the next datagram resolves it again. */
+void sk_net_negative_advice(sk_net *net, synack_ipv4 dst);
 
 #endif

@@ -71,6 +71,8 @@ int sk_net_arp_input(sk_net *net, const uint8_t *p, size_t len);
  * its MAC first if need be (then a copy waits in the queue).
  * @return 0 (sent or queued), SYNACK_ERR_NOBUFS. */
 int sk_net_arp_output(sk_net *net, synack_ipv4 next_hop, uint8_t *frame, size_t ip_len);
+/* Forgets a resolved mapping for @p ip (higher-layer advice). */
+void sk_net_arp_forget(sk_net *net, synack_ipv4 ip);
 
 /* ---- ICMP (icmp.c) ---- */
 

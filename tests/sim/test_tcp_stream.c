@@ -231,7 +231,7 @@ typedef struct run {
     bool blackout_set;
     uint64_t blackout_end;
     uint64_t zero_windows; /* segments from B advertising window 0 */
-    uint64_t tiny_windows; /* ... or a window below any MSS (536): SWS avoidance holds it */
+    uint64_t tiny_windows; /* ... or a window below A's MSS: SWS avoidance holds it */
 } run;
 
 static uint64_t now_of(const run *m)
@@ -355,7 +355,8 @@ static void on_tap(void *ud, synack_memlink_event ev, int from, int to, const ui
     if (ev == SYNACK_MEMLINK_SENT && from == 1 && parse_seg(frame, len, &si) && si.win == 0 &&
         !(si.flags & 0x04))
         m->zero_windows++;
-    else if (ev == SYNACK_MEMLINK_SENT && from == 1 && parse_seg(frame, len, &si) && si.win < 536 &&
+    else if (ev == SYNACK_MEMLINK_SENT && from == 1 && parse_seg(frame, len, &si) &&
+             si.win < (m->p->mtu[0] < m->p->mtu[1] ? m->p->mtu[0] : m->p->mtu[1]) - 40u &&
              !(si.flags & 0x04))
         m->tiny_windows++;
 }

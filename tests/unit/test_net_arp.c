@@ -544,6 +544,34 @@ static void test_output_error_is_counted_not_fatal(void **state)
     assert_int_equal(st(f)->frames_out, 2);
 }
 
+/* RFC 1122 2.3.2.1 (4) "higher-layer advice", 4.2.3.5: a wrong mapping
+ * (here a reply with a MAC nobody has; on a link, a corrupted reply) would
+ * hold for arp_ttl_ns. TCP's SYN going unanswered advises IP, the entry
+ * goes, and the retransmitted SYN asks ARP again. */
+static void test_tcp_advice_forgets_a_wrong_mapping(void **state)
+{
+    fx *f = *state;
+    start(f);
+    static const uint8_t wrong_mac[6] = {0x02, 0x66, 0x66, 0x66, 0x66, 0x66};
+    assert_int_equal(ping(f, NF_PEER_IP, 1, T0), 0);
+    assert_int_equal(arp_in(f, nf_us_mac, SK_ARP_OP_REPLY, wrong_mac, NF_PEER_IP, nf_us_mac,
+                            NF_US_IP, T0 + 1 * MS),
+                     0);
+    assert_int_equal(f->cap->count, 2); /* the request, the ping to the wrong MAC */
+    synack_tcp *c;
+    assert_int_equal(synack_tcp_connect(f->s, NF_PEER_IP, 80, 0, T0 + 2 * MS, &c), 0);
+    assert_int_equal(f->cap->count, 3); /* the SYN, to the wrong MAC: no request */
+    assert_int_equal(st(f)->arp_requests_out, 1);
+    run_until(f, T0 + 2 * MS + 1 * S); /* the first retransmission: still no advice */
+    assert_int_equal(f->cap->count, 4);
+    assert_int_equal(st(f)->arp_negative_advice, 0);
+    run_until(f, T0 + 2 * MS + 3 * S); /* the second: advice, and ARP asks again */
+    assert_int_equal(st(f)->arp_negative_advice, 1);
+    assert_int_equal(st(f)->arp_requests_out, 2);
+    assert_arp_request(f, 4, NF_PEER_IP);
+    synack_tcp_abort(c, T0 + 2 * S);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -567,6 +595,7 @@ int main(void)
         T(test_pending_entries_are_never_evicted),
         T(test_pool_exhaustion),
         T(test_output_error_is_counted_not_fatal),
+        T(test_tcp_advice_forgets_a_wrong_mapping),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
