@@ -215,10 +215,11 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
         tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
         tcb->cc_algo |= SK_CC_SYN_RTX;
         /* RFC 1122 4.2.3.5: negative advice to the IP layer; a SYN going
-         * unanswered may be a stale link-layer mapping. From the second
-         * retransmission on: one lost SYN is most likely just lost, and
-         * asking ARP again would delay its retransmission. */
-        if (tcb->rtx_count >= 2)
+         * unanswered may be a stale link-layer mapping. At every second
+         * retransmission: one lost SYN is most likely just lost, and each
+         * new resolution delays what waits for it (more so on a lossy link);
+         * but a resolution can go wrong too, so it is asked again later. */
+        if (tcb->rtx_count % 2 == 0)
             sk_net_negative_advice(tcp->net, tcb->c.raddr);
         sk_tcp_send_syn(tcb);
         sk_tcb_arm_rtx(tcb);
@@ -283,9 +284,10 @@ void sk_tcp_rtx_timer_fn(sk_timer *t, uint64_t now)
     if (tcb->backoff < 30)
         tcb->backoff++;
     tcb->rtx_count++;
-    /* RFC 1122 4.2.3.5: from R1 = 3 retransmissions of a segment on, pass
-     * negative advice to the IP layer (ARP asks again, 2.3.2.1 (4)). */
-    if (tcb->rtx_count >= 3)
+    /* RFC 1122 4.2.3.5: at R1 = 3 retransmissions of a segment, pass
+     * negative advice to the IP layer (ARP asks again, 2.3.2.1 (4)); then
+     * at every third, as each resolution holds the traffic behind it. */
+    if (tcb->rtx_count % 3 == 0)
         sk_net_negative_advice(tcp->net, tcb->c.raddr);
     tcb->flags &= (uint16_t)~SK_TCB_RTT_TIMING;
     tcb->snd_nxt = tcb->snd_una;
