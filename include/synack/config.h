@@ -124,6 +124,9 @@ typedef struct synack_config {
     bool tcp_limited_transmit; /**< without SACK, each of the first two duplicate ACKs sends one
                                   new segment (RFC 3042; RFC 5681 3.2 SHOULD); with SACK the
                                   RFC 6675 pipe does this anyway; default true */
+    bool tcp_prr; /**< Proportional Rate Reduction (RFC 6937) paces what a SACK recovery sends,
+                     down to ssthresh by the data the peer reports delivered; false: RFC 6675's
+                     cwnd = ssthresh at once; default true (as Linux) */
     /* ---- TCP keep-alive (RFC 1122 4.2.3.6, RFC 9293 3.8.4) ---- */
     bool tcp_keepalive;              /**< new connections send keep-alive probes when idle
                                         (SO_KEEPALIVE; synack_tcp_set_keepalive per connection);

@@ -53,6 +53,7 @@ void synack_config_default(synack_config *cfg)
     cfg->tcp_initial_cwnd = 0; /* RFC 6928 */
     cfg->tcp_nodelay = false;
     cfg->tcp_limited_transmit = true;
+    cfg->tcp_prr = true;
     cfg->tcp_keepalive = false;               /* RFC 1122 4.2.3.6: off by default */
     cfg->tcp_keepalive_idle_ns = 7200 * SK_S; /* RFC 1122 4.2.3.6: >= two hours */
     cfg->tcp_keepalive_intvl_ns = 75 * SK_S;  /* BSD, Linux */

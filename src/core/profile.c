@@ -35,6 +35,7 @@ static void profile_default(synack_config *cfg)
     cfg->tcp_initial_cwnd = d.tcp_initial_cwnd;
     cfg->tcp_nodelay = d.tcp_nodelay;
     cfg->tcp_limited_transmit = d.tcp_limited_transmit;
+    cfg->tcp_prr = d.tcp_prr;
     cfg->tcp_keepalive = d.tcp_keepalive;
     cfg->tcp_keepalive_idle_ns = d.tcp_keepalive_idle_ns;
     cfg->tcp_keepalive_intvl_ns = d.tcp_keepalive_intvl_ns;
@@ -69,6 +70,7 @@ static void profile_linux(synack_config *cfg)
     cfg->tcp_initial_cwnd = 10;       /* TCP_INIT_CWND (RFC 6928) */
     cfg->tcp_nodelay = false;         /* Nagle on until TCP_NODELAY */
     cfg->tcp_limited_transmit = true; /* tcp_input.c: tcp_cwnd_test's RFC 3042 */
+    cfg->tcp_prr = true;              /* tcp_cwnd_reduction */
     /* Keep-alive off until SO_KEEPALIVE; tcp_keepalive_time, _intvl, _probes. */
     cfg->tcp_keepalive = false;
     cfg->tcp_keepalive_idle_ns = 7200 * SK_S;

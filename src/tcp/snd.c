@@ -184,6 +184,37 @@ static void rescue_segment(const sk_tcb *tcb, const sk_snd *snd, sk_snd_next *ou
 
 /* ---- entering and leaving a recovery ---- */
 
+/* RFC 6937 3: on every ACK of a SACK recovery, the window becomes what
+ * is in the pipe plus what may go now. Above ssthresh the sending follows
+ * the delivery in the ratio ssthresh / RecoverFS (proportional rate
+ * reduction); at or below it, slow start back up to ssthresh but never
+ * more than one SMSS beyond what was delivered (PRR-SSRB). */
+static void prr_ack(sk_tcb *tcb, sk_snd *snd, uint32_t delivered)
+{
+    uint32_t mss = tcb->snd_mss;
+    snd->prr_delivered += delivered;
+    uint64_t p = pipe(tcb, snd), ssthresh = snd->cc.ssthresh;
+    int64_t sndcnt;
+    if (p > ssthresh) {
+        uint64_t fs = snd->recover_fs ? snd->recover_fs : 1;
+        uint64_t due = (snd->prr_delivered * ssthresh + fs - 1) / fs;
+        /* CEIL in whole segments, as Linux counts packets: a part of a
+         * segment due lets the segment go (segments are what is sent). */
+        due = (due + mss - 1) / mss * mss;
+        sndcnt = (int64_t)due - (int64_t)snd->prr_out;
+    } else {
+        int64_t lim = (int64_t)snd->prr_delivered - (int64_t)snd->prr_out;
+        if (lim < (int64_t)delivered)
+            lim = (int64_t)delivered;
+        lim += mss;
+        sndcnt = (int64_t)(ssthresh - p) < lim ? (int64_t)(ssthresh - p) : lim;
+    }
+    if (sndcnt < 0)
+        sndcnt = 0;
+    uint64_t cwnd = p + (uint64_t)sndcnt;
+    snd->cc.cwnd = cwnd > UINT32_MAX ? UINT32_MAX : (uint32_t)cwnd;
+}
+
 static void enter_recovery(sk_tcb *tcb, sk_snd *snd, uint32_t flight)
 {
     sk_ctx *ctx = tcb->tcp->ctx;
@@ -192,8 +223,14 @@ static void enter_recovery(sk_tcb *tcb, sk_snd *snd, uint32_t flight)
     snd->rxt_due = true; /* RFC 6675 (4.3), RFC 6582 step 3: resend SND.UNA now */
     snd->rescued = false;
     sk_cc_enter_recovery(&snd->cc, tcb->snd_mss, flight, ctx->now);
+    /* RFC 6937 RecoverFS: the flight that ssthresh was taken from (without
+     * Limited Transmit's segments, RFC 5681 3.2 (2); Linux: prior_cwnd). */
+    snd->recover_fs = flight;
+    snd->prr_delivered = 0;
+    snd->prr_out = 0;
     if (tcb->topts & SK_TOPT_SACK) {
-        /* RFC 6675 (4.2): cwnd = ssthresh; no inflation, the pipe counts. */
+        /* RFC 6675 (4.2): cwnd = ssthresh; no inflation, the pipe counts
+         * (with PRR, prr_ack() sets it on this ACK and each one after). */
         snd->cc.cwnd = snd->cc.ssthresh;
         snd->mode = SK_SND_SACK_RECOV;
         ctx->stats.tcp_sack_recoveries++;
@@ -207,7 +244,10 @@ static void enter_recovery(sk_tcb *tcb, sk_snd *snd, uint32_t flight)
 
 static void leave_recovery(sk_tcb *tcb, sk_snd *snd)
 {
+    bool prr = snd->mode == SK_SND_SACK_RECOV && tcb->tcp->cfg->tcp_prr;
     sk_cc_on_recovery_exit(&snd->cc, tcb->snd_mss, tcb->snd_max - tcb->snd_una, tcb->tcp->ctx->now);
+    if (prr)
+        snd->cc.cwnd = snd->cc.ssthresh; /* RFC 6937 3: "cwnd = ssthresh" at the end */
     snd->mode = SK_SND_OPEN;
     snd->dupacks = 0;
     snd->rxt_due = false;
@@ -224,7 +264,12 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
     uint32_t ack = s->h.ack;
     uint32_t acked = sk_seq_gt(ack, una_before) ? ack - una_before : 0;
     bool sack = (tcb->topts & SK_TOPT_SACK) != 0;
+    uint32_t sacked_before = sk_rangeset_bytes(&snd->sacked);
     uint32_t fresh = sack ? scoreboard_update(tcb, snd, s) : 0;
+    /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed. */
+    int64_t delivered = (int64_t)acked + sk_rangeset_bytes(&snd->sacked) - sacked_before;
+    if (delivered < 0)
+        delivered = 0;
     if (sk_seq_lt(snd->high_rxt, tcb->snd_una))
         snd->high_rxt = tcb->snd_una;
 
@@ -264,6 +309,8 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
             /* RFC 5681 3.2 (2): "additional data sent in limited transmit
              * MUST NOT be included in this calculation" of ssthresh. */
             enter_recovery(tcb, snd, snd->lt_from - una_before);
+            if (snd->mode == SK_SND_SACK_RECOV && tcb->tcp->cfg->tcp_prr)
+                prr_ack(tcb, snd, (uint32_t)delivered); /* "starting or during" */
         }
         break;
     case SK_SND_RECOVERY:
@@ -283,10 +330,13 @@ void sk_snd_on_ack(sk_tcb *tcb, const sk_seg *s, uint32_t una_before, uint32_t f
         }
         break;
     case SK_SND_SACK_RECOV:
-        /* RFC 6675 5: cwnd stays at ssthresh; output.c sends as the pipe
-         * allows. The recovery ends with an ACK of RecoveryPoint. */
+        /* RFC 6675 5: cwnd stays at ssthresh (or PRR sets it, RFC 6937);
+         * output.c sends as the pipe allows. The recovery ends with an ACK
+         * of RecoveryPoint. */
         if (acked && sk_seq_ge(ack, snd->recover))
             leave_recovery(tcb, snd);
+        else if (tcb->tcp->cfg->tcp_prr)
+            prr_ack(tcb, snd, (uint32_t)delivered);
         break;
     case SK_SND_LOSS:
         /* Slow start after the timeout (RFC 5681 3.1). No fast retransmit
@@ -410,6 +460,8 @@ void sk_snd_sent(sk_tcb *tcb, uint32_t seq, uint32_t len, const sk_snd_next *rxt
     if (!snd)
         return;
     snd->last_send = tcb->tcp->ctx->now;
+    if (snd->mode == SK_SND_SACK_RECOV)
+        snd->prr_out += len; /* RFC 6937: everything sent during the recovery */
     if (!rxt) {
         if (len < tcb->snd_mss)
             snd->sml_end = seq + len;

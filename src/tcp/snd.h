@@ -47,13 +47,16 @@ typedef struct sk_snd {
                            then (exclusive): a full ACK reaches it */
     uint32_t high_rxt;  /* RFC 6675 HighRxt (exclusive end of what recovery resent) */
     uint32_t dupacks;
-    uint32_t lt_from;   /* SND.MAX at the first duplicate ACK: what went past it
-                           went by Limited Transmit (RFC 6675 5 (3)) */
-    uint32_t sml_end;   /* end of the last segment shorter than the MSS (Minshall) */
-    uint8_t mode;       /* enum sk_snd_mode */
-    bool rxt_due;       /* SND.UNA must be resent now (fast retransmit, partial ACK) */
-    bool rescued;       /* this recovery's rescue retransmission went (RFC 6675 NextSeg (4)) */
-    uint64_t last_send; /* for the restart after idle (RFC 5681 4.1) */
+    uint32_t lt_from;       /* SND.MAX at the first duplicate ACK: what went past it
+                               went by Limited Transmit (RFC 6675 5 (3)) */
+    uint32_t sml_end;       /* end of the last segment shorter than the MSS (Minshall) */
+    uint8_t mode;           /* enum sk_snd_mode */
+    bool rxt_due;           /* SND.UNA must be resent now (fast retransmit, partial ACK) */
+    bool rescued;           /* this recovery's rescue retransmission went (RFC 6675 NextSeg (4)) */
+    uint32_t recover_fs;    /* RFC 6937 RecoverFS: the flight when the recovery began */
+    uint32_t prr_delivered; /* RFC 6937: bytes the peer reported delivered since */
+    uint32_t prr_out;       /* RFC 6937: bytes sent since */
+    uint64_t last_send;     /* for the restart after idle (RFC 5681 4.1) */
     sk_range ranges[SK_SND_SACK_RANGES];
 } sk_snd;
 

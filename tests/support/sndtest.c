@@ -51,6 +51,9 @@ void st_newreno(synack_config *cfg)
     /* The exact windows of RFC 5681 3.2 without RFC 3042's extra segments;
      * test_tcp_fastrtx test_limited_transmit_without_sack turns it on. */
     cfg->tcp_limited_transmit = false;
+    /* RFC 6675's own recovery (cwnd = ssthresh), which test_tcp_sack_recovery
+     * checks rule by rule; test_tcp_sndedge test_prr turns RFC 6937 on. */
+    cfg->tcp_prr = false;
 }
 
 st *st_open_written(st_conn *k, const st_peer *p, uint32_t n)
