@@ -107,13 +107,18 @@ static uint32_t unsacked_below(const sk_tcb *tcb, const sk_snd *snd, uint32_t en
 }
 
 /* RFC 6675 SetPipe(): octets in flight. Every unSACKed octet not lost
- * counts once, and once more if recovery retransmitted it (below HighRxt). */
-static uint32_t pipe(const sk_tcb *tcb, const sk_snd *snd)
+ * (at or above @p lost, from lost_below()) counts once, and once more if
+ * recovery retransmitted it (below HighRxt). */
+static uint32_t pipe_from(const sk_tcb *tcb, const sk_snd *snd, uint32_t lost)
 {
-    uint32_t lost = lost_below(tcb, snd);
     uint32_t rxt_end = sk_seq_lt(snd->high_rxt, tcb->snd_max) ? snd->high_rxt : tcb->snd_max;
     return unsacked_below(tcb, snd, tcb->snd_max) - unsacked_below(tcb, snd, lost) +
            unsacked_below(tcb, snd, rxt_end);
+}
+
+static uint32_t pipe(const sk_tcb *tcb, const sk_snd *snd)
+{
+    return pipe_from(tcb, snd, lost_below(tcb, snd));
 }
 
 bool sk_snd_sacked_from(const sk_tcb *tcb, uint32_t seq, sk_range *out)
@@ -400,9 +405,9 @@ bool sk_snd_pick_rxt(sk_tcb *tcb, sk_snd_next *out, bool no_new_data)
     if (snd->mode != SK_SND_SACK_RECOV)
         return false;
     /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, NextSeg(). */
-    if (snd->cc.cwnd < pipe(tcb, snd) + tcb->snd_mss)
-        return false;
     uint32_t lost = lost_below(tcb, snd);
+    if (snd->cc.cwnd < pipe_from(tcb, snd, lost) + tcb->snd_mss)
+        return false;
     /* Rule (1): the first unSACKed octet above HighRxt that is lost. */
     uint32_t s2 = first_unsacked(tcb, snd->high_rxt);
     if (sk_seq_lt(s2, lost)) {

@@ -8,8 +8,8 @@ int synack_tcp_set_nodelay(synack_tcp *c, bool on)
 {
     if (!c)
         return SYNACK_ERR_INVAL;
-    /* On a listener it is what its children start with (as sockets do). */
-    /* It applies from the next segment on: what Nagle holds now goes with
+    /* On a listener it is what its children start with (as sockets do).
+     * It applies from the next segment on: what Nagle holds now goes with
      * the ACK that would have released it (this call takes no `now`). */
     if (on)
         c->flags |= SK_TCB_NODELAY;
